@@ -1,0 +1,207 @@
+/// HTTP request and response values that cross the transport seam. The
+/// transport (FeedwireCurl in production, a fake in tests) never sees feeds or
+/// chat services; it moves bytes under a `TransferLimits` and a `NetworkPolicy`.
+
+public enum HTTPMethod: String, Sendable {
+    case get = "GET", head = "HEAD", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
+}
+
+/// Header fields in order, names compared case-insensitively (RFC 9110 §5.1).
+public struct HTTPHeaders: Sendable, Equatable, Sequence {
+    public private(set) var fields: [(name: String, value: String)] = []
+
+    public init(_ fields: [(String, String)] = []) {
+        self.fields = fields.map { (name: $0.0, value: $0.1) }
+    }
+
+    public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
+        a.fields.count == b.fields.count
+            && zip(a.fields, b.fields).allSatisfy { $0.name.lowercased() == $1.name.lowercased() && $0.value == $1.value }
+    }
+
+    public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+
+    /// Replaces every field of that name.
+    public mutating func set(_ name: String, _ value: String) {
+        remove(name)
+        add(name, value)
+    }
+
+    public mutating func remove(_ name: String) {
+        let lower = name.lowercased()
+        fields.removeAll { $0.name.lowercased() == lower }
+    }
+
+    /// The first value of a field.
+    public subscript(name: String) -> String? {
+        let lower = name.lowercased()
+        return fields.first { $0.name.lowercased() == lower }?.value
+    }
+
+    /// Every value of a field, in order.
+    public func values(_ name: String) -> [String] {
+        let lower = name.lowercased()
+        return fields.filter { $0.name.lowercased() == lower }.map(\.value)
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+}
+
+/// Bounds on one transfer. Defaults from `../shared/design/defaults.md`.
+public struct TransferLimits: Sendable, Equatable {
+    /// Connect timeout (Miniflux dialer 10 s).
+    public var connectTimeout: Double = 10
+    /// Whole transfer, redirects included.
+    public var totalTimeout: Double = 30
+    /// Abort when slower than `lowSpeedBytesPerSecond` for `lowSpeedSeconds`.
+    public var lowSpeedBytesPerSecond: Int = 100
+    public var lowSpeedSeconds: Double = 10
+    /// Body cap counted after decompression (15 MiB, as Miniflux).
+    public var maxBodyBytes: Int = 15 * 1024 * 1024
+    /// Redirects followed at most (http and https only).
+    public var maxRedirects: Int = 5
+
+    public init() {}
+}
+
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var url: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]?
+    public var limits: TransferLimits
+    /// Follow redirects (feeds: yes; webhooks: no, a 3xx is a failure per Standard Webhooks).
+    public var followRedirects: Bool
+    /// TLS certificate and host verification. Only a feed that explicitly opts
+    /// out (`tls_verify = false`) turns it off.
+    public var verifyTLS: Bool
+    /// Who this request is for ("feed kyiv-independent", "notifier newsroom"),
+    /// used in every message about it.
+    public var label: String
+
+    public init(
+        method: HTTPMethod = .get, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil,
+        limits: TransferLimits = TransferLimits(), followRedirects: Bool = true, verifyTLS: Bool = true,
+        label: String = ""
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.limits = limits
+        self.followRedirects = followRedirects
+        self.verifyTLS = verifyTLS
+        self.label = label
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    /// Status of the last response in the redirect chain.
+    public var status: Int
+    /// Headers of the last response.
+    public var headers: HTTPHeaders
+    /// Decoded body (content encodings removed).
+    public var body: [UInt8]
+    /// URL of the last response.
+    public var finalURL: String
+    /// Redirects followed.
+    public var redirects: Int
+    /// True when every redirect followed was permanent (301/308), so the
+    /// caller may store `finalURL` as the resource's new address.
+    public var permanentRedirect: Bool
+    /// Bytes received on the wire (before decompression), when known.
+    public var wireBytes: Int
+    /// Whole transfer, seconds.
+    public var seconds: Double
+
+    public init(
+        status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], finalURL: String,
+        redirects: Int = 0, permanentRedirect: Bool = false, wireBytes: Int = 0, seconds: Double = 0
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.finalURL = finalURL
+        self.redirects = redirects
+        self.permanentRedirect = permanentRedirect
+        self.wireBytes = wireBytes
+        self.seconds = seconds
+    }
+}
+
+/// Why a transfer produced no HTTP response. Each case says what happened;
+/// `advice` says what an operator can do about it.
+public enum TransportError: Error, Sendable, Equatable {
+    case timeout(String)
+    /// The decoded body passed the cap (bytes).
+    case tooLarge(limit: Int)
+    case tls(String)
+    case dns(String)
+    case connect(String)
+    /// The network policy refused the address (or host) actually connected to.
+    case refusedByPolicy(String)
+    case tooManyRedirects(Int)
+    /// A scheme other than http/https, directly or via a redirect.
+    case protocolNotAllowed(String)
+    case invalidURL(String)
+    /// The transport is shutting down.
+    case cancelled
+    case other(String)
+
+    public var message: String {
+        switch self {
+        case let .timeout(m): return "timed out (\(m))"
+        case let .tooLarge(limit): return "body larger than \(limit) bytes after decompression"
+        case let .tls(m): return "TLS failed (\(m))"
+        case let .dns(m): return "host name not found (\(m))"
+        case let .connect(m): return "could not connect (\(m))"
+        case let .refusedByPolicy(m): return "refused by network policy (\(m))"
+        case let .tooManyRedirects(n): return "more than \(n) redirects"
+        case let .protocolNotAllowed(m): return "protocol not allowed (\(m)); only http and https are fetched"
+        case let .invalidURL(m): return "invalid URL (\(m))"
+        case .cancelled: return "cancelled at shutdown"
+        case let .other(m): return m
+        }
+    }
+
+    /// What an operator can do.
+    public var advice: String {
+        switch self {
+        case .timeout: return "the server is slow or unreachable; it will be retried with backoff"
+        case .tooLarge: return "raise max_body for this feed if the document is legitimately this large"
+        case .tls: return "check the server's certificate; only if you trust it, set tls_verify = false for this feed"
+        case .dns: return "check the URL's host name and this machine's DNS"
+        case .connect: return "check that the server is up and reachable from this machine"
+        case .refusedByPolicy: return "if this address is intended, add it to allow_networks in [daemon]"
+        case .tooManyRedirects: return "the URL redirects in a loop or too often; use the final URL in feeds.conf"
+        case .protocolNotAllowed: return "use an http or https URL"
+        case .invalidURL: return "fix the URL in feeds.conf"
+        case .cancelled: return "nothing to do"
+        case .other: return "it will be retried with backoff"
+        }
+    }
+}
+
+/// The seam every HTTP request goes through. Implementations must be safe to
+/// call from any thread and call `completion` exactly once, on any thread.
+public protocol HTTPTransport: AnyObject, Sendable {
+    func send(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void)
+}
+
+import Dispatch
+import Synchronization
+
+extension HTTPTransport {
+    /// Sends and blocks the calling thread until the answer arrives. For
+    /// command-line tools and tests only; the daemon never blocks a queue on I/O.
+    public func sendAndWait(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+        let box = Mutex<Result<HTTPResponse, TransportError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        send(request) { result in
+            box.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return box.withLock { $0! }
+    }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct FeedwireCurlSmokeTests {
+    @Test func placeholder() { #expect(Bool(true)) }
+}

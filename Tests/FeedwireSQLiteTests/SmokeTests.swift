@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct FeedwireSQLiteSmokeTests {
+    @Test func placeholder() { #expect(Bool(true)) }
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct FeedwireXMLSmokeTests {
+    @Test func placeholder() { #expect(Bool(true)) }
+}
