@@ -28,3 +28,6 @@ run: build
 
 clean:
 	rm -rf .build
+
+# Feature makefiles: benchmarks, fuzzing, install, previews (one file per area).
+include $(wildcard mk/*.mk)

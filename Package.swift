@@ -66,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FeedwireIntegrationTests",
-            dependencies: ["feedwire", "FeedwireCore", "FeedwireTestSupport"],
+            dependencies: ["feedwire", "FeedwireCore", "FeedwireCurl", "FeedwireTestSupport"],
             swiftSettings: strict
         ),
     ]
