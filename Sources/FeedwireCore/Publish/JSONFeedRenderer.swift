@@ -1,0 +1,86 @@
+/// JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
+///
+/// Required fields are always present: top-level `version`, `title` and
+/// `items`; per item `id` (a string) and `content_html` or `content_text`.
+/// `title` and `summary` are plain text (the spec's `title` is plain; markup
+/// would show literally). Edited stories carry `date_modified`. Feedwire's
+/// extension object `_feedwire` (extension keys start with `_`, §"Extensions")
+/// lists every feed carrying the story in `sources`, plus `revision`,
+/// `first_seen` and `last_changed`.
+public enum JSONFeedRenderer {
+    public static let version = "https://jsonfeed.org/version/1.1"
+
+    public static func render(_ stories: [StoryEntry], context: RenderContext) -> [UInt8] {
+        let output = context.output
+        let doc = JSONValue.object(omittingNil: [
+            ("version", .string(version)),
+            ("title", .string(output.title)),
+            ("home_page_url", LinkPolicy.safe(output.link).map(JSONValue.string)),
+            ("description", output.description.isEmpty ? nil : .string(output.description)),
+            ("items", .array(stories.map { item(StoryView($0)) })),
+        ])
+        var text = ""
+        text.reserveCapacity(4096 + stories.count * 2048)
+        doc.write(to: &text)
+        text += "\n"
+        return Array(text.utf8)
+    }
+
+    static func item(_ s: StoryView) -> JSONValue {
+        let item = s.item
+        // The body: the content when there is one, else the summary, in the type the source gave.
+        var contentHTML: String?
+        var contentText: String?
+        if let c = item.content {
+            if item.contentType == .html { contentHTML = c } else { contentText = c }
+        } else if let sm = item.summary {
+            if item.summaryType == .html { contentHTML = sm } else { contentText = sm }
+        } else {
+            contentText = ""
+        }
+        let summary = item.summary.map { PlainText.text($0, type: item.summaryType) }
+        let authors: [JSONValue] = s.authors.map { p in
+            .object(omittingNil: [
+                ("name", (p.name.flatMap { $0.isEmpty ? nil : $0 } ?? p.email).map(JSONValue.string)),
+                ("url", LinkPolicy.safe(p.uri).map(JSONValue.string)),
+            ])
+        }
+        let attachments: [JSONValue] = s.enclosures.map { e in
+            .object(omittingNil: [
+                ("url", .string(LinkPolicy.safe(e.url) ?? "")),
+                ("mime_type", .string(e.type.flatMap { $0.contains("/") ? $0 : nil } ?? "application/octet-stream")),
+                ("size_in_bytes", e.length.flatMap { $0 > 0 ? JSONValue.int($0) : nil }),
+            ])
+        }
+        let sources: [JSONValue] = s.sources.map { src in
+            .object(omittingNil: [
+                ("feed", .string(src.feed)),
+                ("title", .string(src.displayName)),
+                ("feed_url", LinkPolicy.safe(src.feedURL).map(JSONValue.string)),
+                ("home_page_url", LinkPolicy.safe(src.feedLink).map(JSONValue.string)),
+                ("url", LinkPolicy.safe(src.itemLink).map(JSONValue.string)),
+            ])
+        }
+        let categories = item.categories.filter { !$0.isEmpty }
+        return .object(omittingNil: [
+            ("id", .string(s.guid)),
+            ("url", s.link.map(JSONValue.string)),
+            ("title", .string(s.title)),
+            ("content_html", contentHTML.map(JSONValue.string)),
+            ("content_text", contentText.map(JSONValue.string)),
+            ("summary", summary.map(JSONValue.string)),
+            ("image", LinkPolicy.safe(item.image).map(JSONValue.string)),
+            ("date_published", .string(s.published.rfc3339)),
+            ("date_modified", s.isEdited ? .string(s.updated.rfc3339) : nil),
+            ("authors", authors.isEmpty ? nil : .array(authors)),
+            ("tags", categories.isEmpty ? nil : .array(categories.map(JSONValue.string))),
+            ("attachments", attachments.isEmpty ? nil : .array(attachments)),
+            ("_feedwire", .object([
+                ("sources", .array(sources)),
+                ("revision", .int(Int64(item.revision))),
+                ("first_seen", .string(item.firstSeen.rfc3339)),
+                ("last_changed", .string(item.lastChanged.rfc3339)),
+            ])),
+        ])
+    }
+}

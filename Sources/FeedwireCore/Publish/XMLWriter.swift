@@ -1,0 +1,189 @@
+/// Escaping and cleaning of text for XML 1.0 (and HTML) output.
+///
+/// XML 1.0 §2.2 allows only `#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD]
+/// | [#x10000-#x10FFFF]`; a document containing anything else is not
+/// well-formed and strict readers reject the whole feed. Feed text is hostile
+/// (stray C0 controls from copy-and-paste, U+FFFF from broken encoders), so
+/// every value written passes through here. Besides the illegal characters we
+/// also drop what §2.2 calls "discouraged": DEL and the C1 controls
+/// (U+007F–U+009F, almost always mojibake) and the Unicode noncharacters
+/// (U+FDD0–U+FDEF, U+xFFFE/U+xFFFF). Bidi controls (RLO etc.) are legal and are
+/// kept; the HTML page isolates every value with `<bdi>` instead.
+///
+/// We never use CDATA sections: escaping `<`, `>` and `&` everywhere is
+/// simpler and makes `]]>` in content harmless (it becomes `]]&gt;`).
+public enum XMLText {
+    /// Whether a Unicode scalar value may be written.
+    @inline(__always)
+    public static func isAllowed(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x09, 0x0A, 0x0D: return true
+        case 0x20...0x7E: return true
+        case 0x7F...0x9F: return false
+        case 0xA0...0xD7FF: return true
+        case 0xFDD0...0xFDEF: return false
+        case 0xE000...0xFFFD: return true
+        case 0x10000...0x10FFFF: return v & 0xFFFE != 0xFFFE
+        default: return false
+        }
+    }
+
+    /// The text with every character that may not be written removed.
+    public static func clean(_ s: String) -> String {
+        if s.unicodeScalars.allSatisfy({ isAllowed($0.value) }) { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars where isAllowed(u.value) { out.append(u) }
+        return String(out)
+    }
+
+    /// Appends `s` escaped for element content (`attribute == false`) or for a
+    /// double-quoted attribute value. In attributes, tab, line feed and
+    /// carriage return become character references: XML attribute-value
+    /// normalisation (§3.3.3) would otherwise turn them into spaces.
+    /// A carriage return in text is also written as `&#13;`, since a raw one
+    /// is normalised to a line feed (§2.11).
+    public static func appendEscaped(_ s: String, to out: inout [UInt8], attribute: Bool) {
+        var s = s
+        s.withUTF8 { buf in
+            let n = buf.count
+            var i = 0
+            while i < n {
+                let b = buf[i]
+                if b < 0x80 {
+                    switch b {
+                    case UInt8(ascii: "&"): out.append(contentsOf: amp)
+                    case UInt8(ascii: "<"): out.append(contentsOf: lt)
+                    case UInt8(ascii: ">"): out.append(contentsOf: gt)
+                    case UInt8(ascii: "\""): out.append(contentsOf: attribute ? quot : [b])
+                    case UInt8(ascii: "'"): out.append(contentsOf: attribute ? apos : [b])
+                    case 0x09: out.append(contentsOf: attribute ? tab : [b])
+                    case 0x0A: out.append(contentsOf: attribute ? lf : [b])
+                    case 0x0D: out.append(contentsOf: cr)
+                    case 0x20...0x7E: out.append(b)
+                    default: break  // C0 controls and DEL
+                    }
+                    i += 1
+                    continue
+                }
+                // Multi-byte sequence; Swift strings are valid UTF-8.
+                let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                var v = UInt32(b) & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07)
+                for k in 1..<len { v = v << 6 | (UInt32(buf[i + k]) & 0x3F) }
+                if isAllowed(v) {
+                    for k in 0..<len { out.append(buf[i + k]) }
+                }
+                i += len
+            }
+        }
+    }
+
+    /// `s` escaped as a String (for building attribute lists and small pieces).
+    public static func escaped(_ s: String, attribute: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        appendEscaped(s, to: &out, attribute: attribute)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let amp = Array("&amp;".utf8)
+    private static let lt = Array("&lt;".utf8)
+    private static let gt = Array("&gt;".utf8)
+    private static let quot = Array("&quot;".utf8)
+    // `&#39;` rather than `&apos;`: HTML 4 does not know `&apos;`, and the same escaper serves the HTML page.
+    private static let apos = Array("&#39;".utf8)
+    private static let tab = Array("&#9;".utf8)
+    private static let lf = Array("&#10;".utf8)
+    private static let cr = Array("&#13;".utf8)
+}
+
+/// A small streaming XML writer that can only produce well-formed output:
+/// names are fixed by the caller (our own vocabulary), every text and
+/// attribute value is cleaned and escaped by `XMLText`, and elements are
+/// closed in order. Namespaces are whatever the caller puts on the root
+/// element, so each is declared exactly once. Output is indented with two
+/// spaces per level, which is deterministic and easy to diff.
+public struct XMLWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var open: [String] = []
+    /// Whether the element on top of the stack has child elements (for indentation).
+    private var hasChildren: [Bool] = []
+
+    public typealias Attributes = [(String, String?)]
+
+    /// Starts a document with the XML declaration (UTF-8).
+    public init(capacity: Int = 64 * 1024, declaration: Bool = true) {
+        bytes.reserveCapacity(capacity)
+        if declaration { raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") }
+    }
+
+    /// Appends markup as is. Only for fixed, trusted strings (doctype, comments we write).
+    public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+    private mutating func indent() {
+        if !open.isEmpty {
+            hasChildren[hasChildren.count - 1] = true
+            bytes.append(0x0A)
+        }
+        for _ in 0..<open.count { bytes.append(0x20); bytes.append(0x20) }
+    }
+
+    private mutating func tag(_ name: String, _ attributes: Attributes, close: Bool) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: name.utf8)
+        for (key, value) in attributes {
+            guard let value else { continue }
+            bytes.append(0x20)
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(contentsOf: "=\"".utf8)
+            XMLText.appendEscaped(value, to: &bytes, attribute: true)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        if close { bytes.append(contentsOf: "/>".utf8) } else { bytes.append(UInt8(ascii: ">")) }
+    }
+
+    /// Opens an element; attributes whose value is nil are left out.
+    public mutating func start(_ name: String, _ attributes: Attributes = []) {
+        indent()
+        tag(name, attributes, close: false)
+        open.append(name)
+        hasChildren.append(false)
+    }
+
+    /// Closes the innermost open element.
+    public mutating func end() {
+        guard let name = open.popLast(), let children = hasChildren.popLast() else {
+            preconditionFailure("XMLWriter.end() without an open element")
+        }
+        if children {
+            bytes.append(0x0A)
+            for _ in 0..<open.count { bytes.append(0x20); bytes.append(0x20) }
+        }
+        bytes.append(contentsOf: "</".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// `<name attrs>text</name>`; nothing at all when `text` is nil.
+    public mutating func element(_ name: String, _ text: String?, _ attributes: Attributes = []) {
+        guard let text else { return }
+        indent()
+        tag(name, attributes, close: false)
+        XMLText.appendEscaped(text, to: &bytes, attribute: false)
+        bytes.append(contentsOf: "</".utf8)
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: ">"))
+    }
+
+    /// `<name attrs/>`.
+    public mutating func empty(_ name: String, _ attributes: Attributes = []) {
+        indent()
+        tag(name, attributes, close: true)
+    }
+
+    /// The finished document, ending with a line feed. Every element must be closed.
+    public mutating func finish() -> [UInt8] {
+        precondition(open.isEmpty, "XMLWriter.finish() with open elements: \(open)")
+        bytes.append(0x0A)
+        return bytes
+    }
+}
