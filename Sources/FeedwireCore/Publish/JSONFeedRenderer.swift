@@ -13,10 +13,10 @@ public enum JSONFeedRenderer {
     public static func render(_ stories: [StoryEntry], context: RenderContext) -> [UInt8] {
         let output = context.output
         let doc = JSONValue.object(omittingNil: [
-            ("version", .string(version)),
-            ("title", .string(output.title)),
-            ("home_page_url", LinkPolicy.safe(output.link).map(JSONValue.string)),
-            ("description", output.description.isEmpty ? nil : .string(output.description)),
+            ("version", str(version)),
+            ("title", str(output.title)),
+            ("home_page_url", LinkPolicy.safe(output.link).map(str)),
+            ("description", output.description.isEmpty ? nil : str(output.description)),
             ("items", .array(stories.map { item(StoryView($0)) })),
         ])
         var text = ""
@@ -25,6 +25,11 @@ public enum JSONFeedRenderer {
         text += "\n"
         return Array(text.utf8)
     }
+
+    /// Strings are cleaned like XML text (`XMLText.clean`): JSON could carry
+    /// NUL or U+FFFF escaped, but many consumers (databases, chat bridges)
+    /// reject them, and every format should show the same text.
+    static func str(_ s: String) -> JSONValue { .string(XMLText.clean(s)) }
 
     static func item(_ s: StoryView) -> JSONValue {
         let item = s.item
@@ -41,45 +46,45 @@ public enum JSONFeedRenderer {
         let summary = item.summary.map { PlainText.text($0, type: item.summaryType) }
         let authors: [JSONValue] = s.authors.map { p in
             .object(omittingNil: [
-                ("name", (p.name.flatMap { $0.isEmpty ? nil : $0 } ?? p.email).map(JSONValue.string)),
-                ("url", LinkPolicy.safe(p.uri).map(JSONValue.string)),
+                ("name", (p.name.flatMap { $0.isEmpty ? nil : $0 } ?? p.email).map(str)),
+                ("url", LinkPolicy.safe(p.uri).map(str)),
             ])
         }
         let attachments: [JSONValue] = s.enclosures.map { e in
             .object(omittingNil: [
-                ("url", .string(LinkPolicy.safe(e.url) ?? "")),
-                ("mime_type", .string(e.type.flatMap { $0.contains("/") ? $0 : nil } ?? "application/octet-stream")),
+                ("url", str(LinkPolicy.safe(e.url) ?? "")),
+                ("mime_type", str(e.type.flatMap { $0.contains("/") ? $0 : nil } ?? "application/octet-stream")),
                 ("size_in_bytes", e.length.flatMap { $0 > 0 ? JSONValue.int($0) : nil }),
             ])
         }
         let sources: [JSONValue] = s.sources.map { src in
             .object(omittingNil: [
-                ("feed", .string(src.feed)),
-                ("title", .string(src.displayName)),
-                ("feed_url", LinkPolicy.safe(src.feedURL).map(JSONValue.string)),
-                ("home_page_url", LinkPolicy.safe(src.feedLink).map(JSONValue.string)),
-                ("url", LinkPolicy.safe(src.itemLink).map(JSONValue.string)),
+                ("feed", str(src.feed)),
+                ("title", str(src.displayName)),
+                ("feed_url", LinkPolicy.safe(src.feedURL).map(str)),
+                ("home_page_url", LinkPolicy.safe(src.feedLink).map(str)),
+                ("url", LinkPolicy.safe(src.itemLink).map(str)),
             ])
         }
         let categories = item.categories.filter { !$0.isEmpty }
         return .object(omittingNil: [
-            ("id", .string(s.guid)),
-            ("url", s.link.map(JSONValue.string)),
-            ("title", .string(s.title)),
-            ("content_html", contentHTML.map(JSONValue.string)),
-            ("content_text", contentText.map(JSONValue.string)),
-            ("summary", summary.map(JSONValue.string)),
-            ("image", LinkPolicy.safe(item.image).map(JSONValue.string)),
-            ("date_published", .string(s.published.rfc3339)),
-            ("date_modified", s.isEdited ? .string(s.updated.rfc3339) : nil),
+            ("id", str(s.guid)),
+            ("url", s.link.map(str)),
+            ("title", str(s.title)),
+            ("content_html", contentHTML.map(str)),
+            ("content_text", contentText.map(str)),
+            ("summary", summary.map(str)),
+            ("image", LinkPolicy.safe(item.image).map(str)),
+            ("date_published", str(s.published.rfc3339)),
+            ("date_modified", s.isEdited ? str(s.updated.rfc3339) : nil),
             ("authors", authors.isEmpty ? nil : .array(authors)),
-            ("tags", categories.isEmpty ? nil : .array(categories.map(JSONValue.string))),
+            ("tags", categories.isEmpty ? nil : .array(categories.map(str))),
             ("attachments", attachments.isEmpty ? nil : .array(attachments)),
             ("_feedwire", .object([
                 ("sources", .array(sources)),
                 ("revision", .int(Int64(item.revision))),
-                ("first_seen", .string(item.firstSeen.rfc3339)),
-                ("last_changed", .string(item.lastChanged.rfc3339)),
+                ("first_seen", str(item.firstSeen.rfc3339)),
+                ("last_changed", str(item.lastChanged.rfc3339)),
             ])),
         ])
     }

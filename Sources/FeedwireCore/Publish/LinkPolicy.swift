@@ -10,7 +10,8 @@ public enum LinkPolicy {
     /// characters that cannot appear in one; nil otherwise.
     public static func safe(_ url: String?) -> String? {
         guard let url else { return nil }
-        let trimmed = PlainText.collapse(url)
+        let trimmed = String(url.drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+            .reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }.reversed())
         guard !trimmed.isEmpty, trimmed.utf8.count <= 8 * 1024 else { return nil }
         let lower = trimmed.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }

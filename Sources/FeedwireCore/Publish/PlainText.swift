@@ -88,7 +88,9 @@ public enum PlainText {
         return s
     }
 
-    /// Collapses white space runs (space, tab, CR, LF, FF, NBSP kept) to one space and trims.
+    /// Collapses white space runs (space, tab, CR, LF, FF; NBSP is kept) to
+    /// one space, trims, and drops characters XML may not carry
+    /// (`XMLText.isAllowed`), so plain text is clean in every format.
     public static func collapse(_ s: String) -> String {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
@@ -96,6 +98,8 @@ public enum PlainText {
             switch u.value {
             case 0x20, 0x09, 0x0A, 0x0D, 0x0C:
                 pendingSpace = !out.isEmpty
+            case _ where !XMLText.isAllowed(u.value):
+                continue
             default:
                 if pendingSpace { out.append(" "); pendingSpace = false }
                 out.append(u)

@@ -50,10 +50,13 @@ enum FeedCheckTools {
     /// Parses with feedparser and prints a JSON summary: bozo, the
     /// exception, the feed title and each entry's id, title, link, updated,
     /// source and via links.
-    static func feedparser(_ path: String) throws -> [String: Any] {
+    /// `contentType` is passed as the response header: feedparser only
+    /// recognises JSON Feed by it (`application/feed+json`).
+    static func feedparser(_ path: String, contentType: String? = nil) throws -> [String: Any] {
         let script = """
         import json, sys, feedparser
-        d = feedparser.parse(sys.argv[1])
+        headers = {"content-type": sys.argv[2]} if len(sys.argv) > 2 else None
+        d = feedparser.parse(sys.argv[1], response_headers=headers)
         out = {"bozo": d.bozo, "exception": str(d.get("bozo_exception", "")), "version": d.version,
                "title": d.feed.get("title"), "entries": []}
         for e in d.entries:
@@ -66,12 +69,37 @@ enum FeedCheckTools {
             })
         print(json.dumps(out))
         """
-        let r = try run(PackagePaths.python, ["-c", script, path])
+        let r = try run(PackagePaths.python, ["-c", script, path] + (contentType.map { [$0] } ?? []))
         guard r.status == 0, let data = r.stdout.data(using: .utf8),
               let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ToolError(message: "feedparser failed (\(r.status)): \(r.stderr)")
         }
         return obj
+    }
+
+    /// Loads a JSON Feed with Python's json module, asserts the JSON Feed 1.1
+    /// required fields (version, title, items; per item an id string and
+    /// content_html or content_text) and prints the items' ids and titles.
+    static func jsonFeedCheck(_ path: String) throws -> Run {
+        let script = """
+        import json, sys
+        with open(sys.argv[1], encoding="utf-8") as f:
+            d = json.load(f)
+        assert d["version"] == "https://jsonfeed.org/version/1.1", d.get("version")
+        assert isinstance(d["title"], str)
+        assert isinstance(d["items"], list)
+        for i in d["items"]:
+            assert isinstance(i["id"], str) and i["id"], i
+            assert isinstance(i.get("content_html"), str) or isinstance(i.get("content_text"), str), i["id"]
+            for a in i.get("attachments", []):
+                assert isinstance(a["url"], str) and isinstance(a["mime_type"], str), a
+            for k in i:
+                assert k in ("id", "url", "external_url", "title", "content_html", "content_text", "summary",
+                             "image", "banner_image", "date_published", "date_modified", "authors", "tags",
+                             "language", "attachments") or k.startswith("_"), k
+        print(json.dumps([{"id": i["id"], "title": i.get("title")} for i in d["items"]]))
+        """
+        return try run(PackagePaths.python, ["-c", script, path])
     }
 
     /// The RFC 4287 schema converted to RELAX NG XML once per process.
