@@ -100,7 +100,7 @@ public final class ChangeLogWriter {
     // MARK: Files
 
     private func open() throws(AtomicWriteError) {
-        fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)  // read too: the last line is read back on start
         guard fd >= 0 else { throw AtomicWriteError(path: path, step: "open change log", code: errno) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw AtomicWriteError(path: path, step: "stat change log", code: errno) }

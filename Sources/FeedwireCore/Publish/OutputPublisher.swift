@@ -63,6 +63,7 @@ public final class OutputPublisher: Sendable {
     ///   - config: the whole configuration (tags select feeds through it).
     ///   - path: write here instead of `output.path` (`feedwire render -o`).
     ///   - force: render even if the store has not changed.
+    @discardableResult
     public func publish(_ output: OutputConfig, config: FeedwireConfig, reader: any StoryReader,
                         now: Timestamp, path: String? = nil, force: Bool = false) throws -> PublishResult {
         let target = path ?? output.path
