@@ -6,8 +6,11 @@
 /// Safe by construction: no JavaScript, no external assets (inline CSS; a
 /// Content-Security-Policy that forbids everything else), every value
 /// escaped, only http(s) links, item HTML never included (summaries are
-/// reduced to plain text), and every value wrapped in `<bdi>` so a
-/// right-to-left override in one title cannot reorder the rest of the page.
+/// reduced to plain text). Bidi safety: titles and summaries are block
+/// elements with `dir="auto"` (their own isolated paragraph, right-to-left
+/// when the text is: an unterminated RLO ends with the block), and inline
+/// values (feed names, the page title) are wrapped in `<bdi>`, so a
+/// right-to-left override in one value cannot reorder the rest of the page.
 /// Readable on a phone: one column, `viewport` meta, long words wrap.
 public enum HTMLPageRenderer {
     /// Characters of summary text shown per story.
@@ -54,14 +57,14 @@ public enum HTMLPageRenderer {
         h += "</p>\n"
         let title = s.title.isEmpty ? "(no title)" : s.title
         if let link = s.link {
-            h += "<h2><a href=\"\(esc(link))\"><bdi>\(esc(title))</bdi></a></h2>\n"
+            h += "<h2 dir=\"auto\"><a href=\"\(esc(link))\">\(esc(title))</a></h2>\n"
         } else {
-            h += "<h2><bdi>\(esc(title))</bdi></h2>\n"
+            h += "<h2 dir=\"auto\">\(esc(title))</h2>\n"
         }
         let summary = (s.item.summary.map { PlainText.text($0, type: s.item.summaryType) }
             ?? s.item.content.map { PlainText.text($0, type: s.item.contentType) }) ?? ""
         if !summary.isEmpty {
-            h += "<p class=\"summary\"><bdi>\(esc(PlainText.truncated(summary, to: summaryCharacters)))</bdi></p>\n"
+            h += "<p class=\"summary\" dir=\"auto\">\(esc(PlainText.truncated(summary, to: summaryCharacters)))</p>\n"
         }
         h += "<p class=\"sources\">\(s.sources.count == 1 ? "Source" : "Sources"): "
         for (i, src) in s.sources.enumerated() {
@@ -105,11 +108,12 @@ public enum HTMLPageRenderer {
     .stamp time{color:var(--accent);font-weight:600}
     .lede{margin:.35rem 0 0;color:var(--muted);font-size:.95rem}
     ol{list-style:none;margin:0;padding:0}
-    .story{position:relative;padding:.85rem 0 .9rem 1.35rem;border-bottom:1px solid var(--line)}
-    .story::before{content:"";position:absolute;left:.1rem;top:1.25rem;width:.55rem;height:.55rem;border-radius:50%;\
-    background:var(--accent)}
-    .story::after{content:"";position:absolute;left:.33rem;top:1.95rem;bottom:-.1rem;width:1px;background:var(--line)}
+    .story{position:relative;margin-left:1.35rem;padding:.85rem 0 .9rem;border-bottom:1px solid var(--line)}
+    .story::before{content:"";position:absolute;left:-1.25rem;top:1.22rem;width:.55rem;height:.55rem;border-radius:50%;\
+    background:var(--accent);box-shadow:0 0 0 3px var(--bg)}
+    .story::after{content:"";position:absolute;left:-1.02rem;top:1.22rem;bottom:-1.3rem;width:2px;background:var(--line);z-index:-1}
     .story:last-child::after{display:none}
+    .story:last-child{border-bottom:0}
     .meta{margin:0;font-size:.85rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:.35rem .6rem;align-items:center}
     .meta>time{font-weight:700;color:var(--accent);font-variant-numeric:tabular-nums}
     .badge{background:var(--badge-bg);color:var(--badge-fg);font-weight:700;font-size:.72rem;letter-spacing:.02em;\
@@ -120,9 +124,10 @@ public enum HTMLPageRenderer {
     .summary{margin:.2rem 0;overflow-wrap:anywhere;color:var(--fg);opacity:.9}
     .sources{margin:.3rem 0 0;font-size:.82rem;color:var(--muted);overflow-wrap:anywhere}
     .sources a{color:var(--muted);text-decoration:underline;text-decoration-color:var(--line);text-underline-offset:2px}
-    .sep{color:var(--line)}
+    .sep{color:var(--muted);padding:0 .1rem}
     .empty{color:var(--muted);padding:1rem 0}
     footer{margin-top:1.25rem;font-size:.78rem;color:var(--muted)}
     bdi{unicode-bidi:isolate}
+    [dir=auto]{text-align:start}
     """
 }

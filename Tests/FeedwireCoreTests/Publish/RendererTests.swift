@@ -157,7 +157,8 @@ enum HostileStories {
             }
         }
         let html = text(HTMLPageRenderer.render(hostile, context: context(.html)))
-        #expect(html.contains("<bdi>RTL \u{202E}txet desrever\u{202C} and \u{2067}isolate</bdi>"))
+        #expect(html.contains("<h2 dir=\"auto\"><a href=\"https://evil.example/3\">RTL \u{202E}txet desrever\u{202C} and \u{2067}isolate</a></h2>"))
+        #expect(html.contains("<bdi>Evil \u{202E}ecruos\u{202C} &lt;b&gt;feed&lt;/b&gt; &quot;q&quot;</bdi>"))
         #expect(html.contains("(no title)"))
     }
 }

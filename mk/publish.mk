@@ -1,0 +1,8 @@
+# Publishing: `make preview` (the HTML page rendered and screenshotted) and
+# `make bench-publish` (regenerating a 200-item merged feed).
+.PHONY: preview bench-publish
+
+## Render the sample newsroom into .build/preview and screenshot the HTML page (phone and desktop widths).
+preview:
+	@scripts/setup.sh preview
+	scripts/preview.sh
