@@ -45,8 +45,10 @@ public struct AtomicWriteError: Error, Sendable, Equatable, CustomStringConverti
 /// one behind; every write first removes those of its own process and of
 /// processes that no longer exist. One writer per target file per process.
 public struct AtomicFileWriter: Sendable {
-    /// Points where a test can make the write stop as if the process crashed.
-    public enum CrashPoint: Sendable, Equatable {
+    /// Points where a unit test can make the write stop as if the process
+    /// crashed (in process, leaving files as a crash would). The chaos run
+    /// kills the real process at `CrashPoint.publishBeforeRename` instead.
+    public enum SimulatedCrash: Sendable, Equatable {
         /// The temporary file is written but not yet synced or renamed.
         case afterTemporaryWrite
         /// The temporary file is synced, the rename has not happened.
@@ -56,11 +58,11 @@ public struct AtomicFileWriter: Sendable {
     /// File mode of the written file (default 0644).
     public var mode: mode_t
     /// For tests: stop at this point, leaving everything as a crash would.
-    public var crashPoint: CrashPoint?
+    public var simulatedCrash: SimulatedCrash?
 
-    public init(mode: Int = 0o644, crashPoint: CrashPoint? = nil) {
+    public init(mode: Int = 0o644, simulatedCrash: SimulatedCrash? = nil) {
         self.mode = mode_t(mode & 0o7777)
-        self.crashPoint = crashPoint
+        self.simulatedCrash = simulatedCrash
     }
 
     /// Writes `bytes` to `path` unless it already holds them. Returns true
@@ -102,7 +104,7 @@ public struct AtomicFileWriter: Sendable {
             return true
         }
         guard written else { throw fail("write") }
-        if crashPoint == .afterTemporaryWrite {
+        if simulatedCrash == .afterTemporaryWrite {
             close(fd)
             throw AtomicWriteError(path: path, step: "simulated crash after writing the temporary file", code: 0)
         }
@@ -112,9 +114,10 @@ public struct AtomicFileWriter: Sendable {
             unlink(temp)
             throw e
         }
-        if crashPoint == .beforeRename {
+        if simulatedCrash == .beforeRename {
             throw AtomicWriteError(path: path, step: "simulated crash before rename", code: 0)
         }
+        CrashPoint.hit(CrashPoint.publishBeforeRename)
         guard rename(temp, path) == 0 else {
             let e = AtomicWriteError(path: path, step: "rename temporary file over it", code: errno)
             unlink(temp)

@@ -62,14 +62,14 @@ import Testing
         #expect(fileStat(path).st_mtim.tv_sec == 1_000_000_000)
     }
 
-    @Test(arguments: [AtomicFileWriter.CrashPoint.afterTemporaryWrite, .beforeRename])
-    func crashBeforeRenameLeavesTheOldFileAndTheNextWriteCleansUp(point: AtomicFileWriter.CrashPoint) throws {
+    @Test(arguments: [AtomicFileWriter.SimulatedCrash.afterTemporaryWrite, .beforeRename])
+    func crashBeforeRenameLeavesTheOldFileAndTheNextWriteCleansUp(point: AtomicFileWriter.SimulatedCrash) throws {
         let dir = TemporaryDirectory()
         let path = dir.file("merged.xml")
         try AtomicFileWriter().write(Array("old complete document".utf8), to: path)
 
         #expect(throws: AtomicWriteError.self) {
-            try AtomicFileWriter(crashPoint: point).write(Array("new document".utf8), to: path)
+            try AtomicFileWriter(simulatedCrash: point).write(Array("new document".utf8), to: path)
         }
         // What a reader (the web server) sees after the crash: the old file, whole.
         #expect(contents(path) == "old complete document")
