@@ -6,3 +6,9 @@
 preview:
 	@scripts/setup.sh preview
 	scripts/preview.sh
+
+## Time regenerating a 200-item merged feed (release build; prints numbers, asserts nothing).
+bench-publish:
+	@scripts/setup.sh
+	$(SWIFT) build -c release --build-tests
+	FEEDWIRE_BENCH=publish $(SWIFT) test -c release --skip-build --filter PublishBenchmark
