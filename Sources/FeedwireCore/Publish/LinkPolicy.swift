@@ -10,8 +10,12 @@ public enum LinkPolicy {
     /// characters that cannot appear in one; nil otherwise.
     public static func safe(_ url: String?) -> String? {
         guard let url else { return nil }
-        let trimmed = String(url.drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-            .reversed().drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }.reversed())
+        let utf8 = url.utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else {
+            return nil
+        }
+        let trimmed = String(Substring(utf8[first...last]))
         guard !trimmed.isEmpty, trimmed.utf8.count <= 8 * 1024 else { return nil }
         let lower = trimmed.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }

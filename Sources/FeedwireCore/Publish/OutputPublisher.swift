@@ -49,6 +49,8 @@ public final class OutputPublisher: Sendable {
     }
 
     private let memo = Mutex<[String: Memo]>([:])
+    /// Compiled selections (keyword patterns are compiled once per output configuration).
+    private let selectors = Mutex<[String: StorySelector]>([:])
     public let generatorVersion: String
 
     public init(generatorVersion: String = FeedwireVersion.current) {
@@ -56,7 +58,21 @@ public final class OutputPublisher: Sendable {
     }
 
     /// Forgets what was published (e.g. after a reload), so every output is rendered next time.
-    public func reset() { memo.withLock { $0.removeAll() } }
+    public func reset() {
+        memo.withLock { $0.removeAll() }
+        selectors.withLock { $0.removeAll() }
+    }
+
+    /// The output's selector, reused while its settings and the feeds it selects stay the same.
+    func cachedSelector(for output: OutputConfig, config: FeedwireConfig) throws -> StorySelector {
+        let feeds = StorySelector.feedNames(output: output, config: config)
+        if let cached = selectors.withLock({ $0[output.name] }), cached.output == output, cached.feeds == feeds {
+            return cached
+        }
+        let selector = try StorySelector(output: output, config: config)
+        selectors.withLock { $0[output.name] = selector }
+        return selector
+    }
 
     /// Renders and writes one output.
     /// - Parameters:
@@ -67,7 +83,7 @@ public final class OutputPublisher: Sendable {
     public func publish(_ output: OutputConfig, config: FeedwireConfig, reader: any StoryReader,
                         now: Timestamp, path: String? = nil, force: Bool = false) throws -> PublishResult {
         let target = path ?? output.path
-        let selector = try StorySelector(output: output, config: config)
+        let selector = try cachedSelector(for: output, config: config)
         let start = monotonicNanos()
         let version = try reader.contentVersion()
         if !force {

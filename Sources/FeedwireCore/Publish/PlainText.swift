@@ -92,20 +92,35 @@ public enum PlainText {
     /// one space, trims, and drops characters XML may not carry
     /// (`XMLText.isAllowed`), so plain text is clean in every format.
     public static func collapse(_ s: String) -> String {
-        var out = String.UnicodeScalarView()
-        var pendingSpace = false
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x20, 0x09, 0x0A, 0x0D, 0x0C:
-                pendingSpace = !out.isEmpty
-            case _ where !XMLText.isAllowed(u.value):
-                continue
-            default:
-                if pendingSpace { out.append(" "); pendingSpace = false }
-                out.append(u)
+        var s = s
+        return s.withUTF8 { buf -> String in
+            let n = buf.count
+            var out: [UInt8] = []
+            out.reserveCapacity(n)
+            var pendingSpace = false
+            var i = 0
+            while i < n {
+                let b = buf[i]
+                if b < 0x80 {
+                    i += 1
+                    switch b {
+                    case 0x20, 0x09, 0x0A, 0x0D, 0x0C: pendingSpace = !out.isEmpty
+                    case 0x21...0x7E:
+                        if pendingSpace { out.append(0x20); pendingSpace = false }
+                        out.append(b)
+                    default: break  // other controls and DEL
+                    }
+                    continue
+                }
+                let (len, ok) = XMLText.sequence(buf, at: i)
+                if ok {
+                    if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<(i + len)]))
+                }
+                i += len
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(out)
     }
 
     /// HTML for a value that may be plain text: text is escaped and line

@@ -30,10 +30,51 @@ public enum XMLText {
 
     /// The text with every character that may not be written removed.
     public static func clean(_ s: String) -> String {
-        if s.unicodeScalars.allSatisfy({ isAllowed($0.value) }) { return s }
+        var s = s
+        if s.withUTF8({ firstDisallowed($0) == nil }) { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars where isAllowed(u.value) { out.append(u) }
         return String(out)
+    }
+
+    /// Length of the UTF-8 sequence starting with `lead` and whether the
+    /// scalar it encodes may be written, decided on the bytes (no decoding
+    /// into a scalar for the common case). Swift strings are valid UTF-8.
+    @inline(__always)
+    static func sequence(_ buf: UnsafeBufferPointer<UInt8>, at i: Int) -> (length: Int, allowed: Bool) {
+        let b = buf[i]
+        if b < 0xE0 {
+            // U+0080–U+07FF: only the C1 controls (C2 80–C2 9F) are refused.
+            return (2, !(b == 0xC2 && buf[i + 1] < 0xA0))
+        }
+        if b < 0xF0 {
+            // U+0800–U+FFFF: refuse U+FDD0–U+FDEF (EF B7 90–AF) and U+FFFE/U+FFFF (EF BF BE/BF).
+            guard b == 0xEF else { return (3, true) }
+            let b1 = buf[i + 1], b2 = buf[i + 2]
+            if b1 == 0xB7 && b2 >= 0x90 && b2 <= 0xAF { return (3, false) }
+            if b1 == 0xBF && b2 >= 0xBE { return (3, false) }
+            return (3, true)
+        }
+        // Planes 1–16: refuse U+xFFFE/U+xFFFF.
+        return (4, !(buf[i + 1] & 0x0F == 0x0F && buf[i + 2] == 0xBF && buf[i + 3] >= 0xBE))
+    }
+
+    /// Offset of the first byte that starts a character that may not be written.
+    static func firstDisallowed(_ buf: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = 0
+        let n = buf.count
+        while i < n {
+            let b = buf[i]
+            if b < 0x80 {
+                if b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D || b == 0x7F { return i }
+                i += 1
+            } else {
+                let (len, ok) = sequence(buf, at: i)
+                if !ok { return i }
+                i += len
+            }
+        }
+        return nil
     }
 
     /// Appends `s` escaped for element content (`attribute == false`) or for a
@@ -41,39 +82,46 @@ public enum XMLText {
     /// carriage return become character references: XML attribute-value
     /// normalisation (§3.3.3) would otherwise turn them into spaces.
     /// A carriage return in text is also written as `&#13;`, since a raw one
-    /// is normalised to a line feed (§2.11).
+    /// is normalised to a line feed (§2.11). Runs of bytes that need nothing
+    /// are copied in one piece.
     public static func appendEscaped(_ s: String, to out: inout [UInt8], attribute: Bool) {
         var s = s
         s.withUTF8 { buf in
             let n = buf.count
             var i = 0
+            var run = 0
+            @inline(__always) func flush(_ end: Int) {
+                if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[run..<end])) }
+            }
             while i < n {
                 let b = buf[i]
-                if b < 0x80 {
-                    switch b {
-                    case UInt8(ascii: "&"): out.append(contentsOf: amp)
-                    case UInt8(ascii: "<"): out.append(contentsOf: lt)
-                    case UInt8(ascii: ">"): out.append(contentsOf: gt)
-                    case UInt8(ascii: "\""): out.append(contentsOf: attribute ? quot : [b])
-                    case UInt8(ascii: "'"): out.append(contentsOf: attribute ? apos : [b])
-                    case 0x09: out.append(contentsOf: attribute ? tab : [b])
-                    case 0x0A: out.append(contentsOf: attribute ? lf : [b])
-                    case 0x0D: out.append(contentsOf: cr)
-                    case 0x20...0x7E: out.append(b)
-                    default: break  // C0 controls and DEL
-                    }
-                    i += 1
+                if b >= 0x80 {
+                    let (len, ok) = sequence(buf, at: i)
+                    if !ok { flush(i); run = i + len }
+                    i += len
                     continue
                 }
-                // Multi-byte sequence; Swift strings are valid UTF-8.
-                let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                var v = UInt32(b) & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07)
-                for k in 1..<len { v = v << 6 | (UInt32(buf[i + k]) & 0x3F) }
-                if isAllowed(v) {
-                    for k in 0..<len { out.append(buf[i + k]) }
+                let replacement: [UInt8]?
+                switch b {
+                case UInt8(ascii: "&"): replacement = amp
+                case UInt8(ascii: "<"): replacement = lt
+                case UInt8(ascii: ">"): replacement = gt
+                case UInt8(ascii: "\""): replacement = attribute ? quot : nil
+                case UInt8(ascii: "'"): replacement = attribute ? apos : nil
+                case 0x09: replacement = attribute ? tab : nil
+                case 0x0A: replacement = attribute ? lf : nil
+                case 0x0D: replacement = cr
+                case 0x20...0x7E: replacement = nil
+                default: replacement = []  // C0 controls and DEL: dropped
                 }
-                i += len
+                if let replacement {
+                    flush(i)
+                    out.append(contentsOf: replacement)
+                    run = i + 1
+                }
+                i += 1
             }
+            flush(n)
         }
     }
 

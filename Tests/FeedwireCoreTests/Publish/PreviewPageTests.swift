@@ -22,9 +22,16 @@ import Testing
             o.link = "https://news.example.org/live"
             try OutputPublisher().publish(o, config: config, reader: reader, now: SampleStories.now, force: true)
         }
+        // The hostile set as a page too, to check by eye that nothing breaks the layout.
+        var hostile = OutputConfig(name: "hostile", path: dir + "/hostile.html")
+        hostile.format = .html
+        hostile.title = "Hostile \u{202E}input\u{202C} <script>alert(1)</script>"
+        try AtomicFileWriter().write(OutputRenderer.render(HostileStories.stories, context: RenderContext(output: hostile)), to: hostile.path)
         // libxml2's HTML parser: no errors (it warns about HTML5 element names it does not know, which we filter).
-        let r = try FeedCheckTools.run(FeedCheckTools.which("xmllint") ?? "/usr/bin/xmllint", ["--html", "--noout", dir + "/live.html"])
-        let errors = r.stderr.split(separator: "\n").filter { $0.contains("error") && !$0.contains("invalid") }
-        #expect(errors.isEmpty, "\(r.stderr)")
+        for page in ["live.html", "hostile.html"] {
+            let r = try FeedCheckTools.run(FeedCheckTools.which("xmllint") ?? "/usr/bin/xmllint", ["--html", "--noout", dir + "/" + page])
+            let errors = r.stderr.split(separator: "\n").filter { $0.contains("error") && !$0.contains("invalid") }
+            #expect(errors.isEmpty, "\(page): \(r.stderr)")
+        }
     }
 }
