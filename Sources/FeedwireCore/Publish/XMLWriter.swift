@@ -93,12 +93,19 @@ public enum XMLText {
             @inline(__always) func flush(_ end: Int) {
                 if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[run..<end])) }
             }
+            let (maskLow, maskHigh) = attribute ? attributeMask : textMask
             while i < n {
                 let b = buf[i]
                 if b >= 0x80 {
                     let (len, ok) = sequence(buf, at: i)
                     if !ok { flush(i); run = i + len }
                     i += len
+                    continue
+                }
+                // Fast path: most ASCII bytes need nothing.
+                let special = b < 64 ? (maskLow >> UInt64(b)) & 1 : (maskHigh >> UInt64(b - 64)) & 1
+                if special == 0 {
+                    i += 1
                     continue
                 }
                 let replacement: [UInt8]?
@@ -131,6 +138,20 @@ public enum XMLText {
         out.reserveCapacity(s.utf8.count + 16)
         appendEscaped(s, to: &out, attribute: attribute)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ASCII bytes that need escaping or removal, as bit masks over 0–63 and
+    /// 64–127: C0 controls (text keeps tab and line feed), `&`, `<`, `>`,
+    /// DEL, and in attributes also `"`, `'`, tab and line feed.
+    private static let textMask: (UInt64, UInt64) = mask(attribute: false)
+    private static let attributeMask: (UInt64, UInt64) = mask(attribute: true)
+
+    private static func mask(attribute: Bool) -> (UInt64, UInt64) {
+        var low: UInt64 = 0
+        for b in 0..<0x20 where attribute || (b != 0x09 && b != 0x0A) { low |= 1 << UInt64(b) }
+        for c in ["&", "<", ">"] + (attribute ? ["\"", "'"] : []) { low |= 1 << UInt64(Character(c).asciiValue!) }
+        let high: UInt64 = 1 << (0x7F - 64)
+        return (low, high)
     }
 
     private static let amp = Array("&amp;".utf8)
