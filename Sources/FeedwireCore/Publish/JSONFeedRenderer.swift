@@ -19,11 +19,69 @@ public enum JSONFeedRenderer {
             ("description", output.description.isEmpty ? nil : str(output.description)),
             ("items", .array(stories.map { item(StoryView($0)) })),
         ])
-        var text = ""
-        text.reserveCapacity(4096 + stories.count * 2048)
-        doc.write(to: &text)
-        text += "\n"
-        return Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(4096 + stories.count * 4096)
+        write(doc, into: &out)
+        out.append(0x0A)
+        return out
+    }
+
+    /// Compact JSON, as `JSONValue.serialized` writes it, but straight into
+    /// bytes with string runs copied whole: a 200-item feed is mostly long
+    /// HTML strings full of quotes, which the general writer escapes one
+    /// scalar at a time.
+    static func write(_ v: JSONValue, into out: inout [UInt8]) {
+        switch v {
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case let .int(i): out.append(contentsOf: String(i).utf8)
+        case let .double(d): out.append(contentsOf: JSONValue.format(d).utf8)
+        case let .string(s): writeString(s, into: &out)
+        case let .array(items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case let .object(pairs):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in pairs.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { buf in
+            var run = 0
+            for i in 0..<buf.count {
+                let b = buf[i]
+                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                if i > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[run..<i])) }
+                run = i + 1
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                case 0x0D: out.append(contentsOf: "\\r".utf8)
+                case 0x09: out.append(contentsOf: "\\t".utf8)
+                case 0x08: out.append(contentsOf: "\\b".utf8)
+                case 0x0C: out.append(contentsOf: "\\f".utf8)
+                default:
+                    let hex = String(b, radix: 16)
+                    out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                }
+            }
+            if buf.count > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[run..<buf.count])) }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Strings are cleaned like XML text (`XMLText.clean`): JSON could carry

@@ -128,6 +128,14 @@ enum HostileStories {
         #expect(poland["attachments"]?[0]?["mime_type"]?.stringValue == "image/jpeg")
     }
 
+    @Test func jsonFeedBytesMatchTheGeneralJSONWriter() throws {
+        for stories in [stories, HostileStories.stories] {
+            let bytes = JSONFeedRenderer.render(stories, context: context(.json))
+            let reparsed = try JSONValue.parse(bytes)
+            #expect(Array((reparsed.serialized + "\n").utf8) == bytes)
+        }
+    }
+
     @Test func htmlPageShowsStampBadgesSourcesAndNoScript() {
         let html = text(HTMLPageRenderer.render(stories, context: context(.html)))
         #expect(html.contains("<h1><bdi>Ukraine &amp; Europe: live</bdi> <span class=\"stamp\">(Updated: <time datetime=\"2025-11-25T14:04:00Z\">14:04 UTC</time>)</span></h1>"))
