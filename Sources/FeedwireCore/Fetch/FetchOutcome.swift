@@ -1,0 +1,217 @@
+/// What one fetch of a feed came to, in the terms the scheduler and the
+/// operator need: did it work, is there new content to parse, when to come
+/// back, whether to disable the feed or store a new address, and a message
+/// that names the feed and says what to do.
+///
+/// Pure: built from the transport's `Result` by `classify`, with the time
+/// passed in.
+public struct FetchOutcome: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        /// 2xx with a body to parse.
+        case ok
+        /// 304: unchanged since the validators were stored; nothing to parse.
+        case notModified = "not-modified"
+        /// 2xx reached through permanent redirects only (301/308): parse the
+        /// body and store `movedTo` as the feed's address.
+        case moved
+        case notFound = "not-found"
+        /// 410: the publisher removed the feed; disable it.
+        case gone
+        /// 429.
+        case rateLimited = "rate-limited"
+        /// 503.
+        case unavailable
+        /// Other 4xx.
+        case clientError = "client-error"
+        /// Other 5xx.
+        case serverError = "server-error"
+        /// 1xx/3xx/other statuses left after redirects, 204, 206.
+        case unexpectedStatus = "unexpected-status"
+        case timeout
+        case tooLarge = "too-large"
+        case tls
+        case dns
+        case connect
+        /// The network policy refused the destination.
+        case refused
+        case tooManyRedirects = "too-many-redirects"
+        case protocolNotAllowed = "protocol-not-allowed"
+        case invalidURL = "invalid-url"
+        case cancelled
+        case failed
+    }
+
+    public var kind: Kind
+    /// Who the request was for ("feed kyiv"), as used in `message`.
+    public var subject: String
+    /// HTTP status of the last response, when there was one.
+    public var status: Int?
+    /// The body to parse (`ok`, `moved`); empty otherwise.
+    public var body: [UInt8]
+    /// Validators to store for the next conditional GET: the response's,
+    /// falling back to the previous ones (a 304 may omit some).
+    public var validators: Validators
+    public var cache: CacheHints
+    /// URL of the last response (after redirects).
+    public var finalURL: String?
+    /// Set when every redirect followed was permanent (301/308): the feed's
+    /// new address, to persist (for `moved` and for a 304 reached that way).
+    public var movedTo: String?
+    /// Seconds to wait before the next attempt, from `Retry-After` on 429/503,
+    /// clamped to [1 s, 24 h]; nil when absent or unparseable.
+    public var retryAfter: Int?
+    /// The transport failure, when there was no HTTP response.
+    public var transportError: TransportError?
+    /// Bytes on the wire and wall time, for logs and `feedwire fetch`.
+    public var wireBytes: Int
+    public var seconds: Double
+    /// One line for the log and the operator: names the subject, says what
+    /// happened and what to do.
+    public var message: String
+
+    /// 200 (or 2xx) or 304: the feed is healthy.
+    public var isSuccess: Bool { kind == .ok || kind == .notModified || kind == .moved }
+    /// There is a new body to parse.
+    public var hasContent: Bool { kind == .ok || kind == .moved }
+    /// The feed should be disabled until the operator acts (410 Gone).
+    public var disablesFeed: Bool { kind == .gone }
+    /// Cache-Control max-age (or Expires − Date), for the poll interval.
+    public var cacheMaxAge: Int? { cache.freshnessLifetime }
+
+    /// Classifies a transport result for a feed.
+    /// - Parameters:
+    ///   - subject: "feed kyiv" — the first words of every message.
+    ///   - previous: the validators sent with the request (kept when a 304 omits them).
+    ///   - now: for HTTP-dates in Retry-After and Expires.
+    public static func classify(_ result: Result<HTTPResponse, TransportError>, subject: String,
+                                previous: Validators = Validators(), now: Timestamp) -> FetchOutcome {
+        switch result {
+        case let .failure(error):
+            return FetchOutcome(kind: kind(of: error), subject: subject, status: nil, body: [], validators: previous,
+                                cache: CacheHints(), finalURL: nil, movedTo: nil, retryAfter: nil, transportError: error,
+                                wireBytes: 0, seconds: 0, message: "\(subject): \(error.message) — \(error.advice)")
+        case let .success(response):
+            return classify(response, subject: subject, previous: previous, now: now)
+        }
+    }
+
+    static func classify(_ r: HTTPResponse, subject: String, previous: Validators, now: Timestamp) -> FetchOutcome {
+        let cache = CacheHints(headers: r.headers, now: now)
+        var out = FetchOutcome(kind: .failed, subject: subject, status: r.status, body: [], validators: previous,
+                               cache: cache, finalURL: r.finalURL, movedTo: nil, retryAfter: nil, transportError: nil,
+                               wireBytes: r.wireBytes, seconds: r.seconds, message: "")
+        let moved = r.redirects > 0 && r.permanentRedirect ? r.finalURL : nil
+        let reason = HTTPStatus.reason(r.status)
+        let statusText = "HTTP \(r.status)\(reason.isEmpty ? "" : " " + reason)"
+        let moveNote = moved.map { "; it moved permanently to \($0) — that address is used from now on; update its url in feeds.conf" } ?? ""
+        switch r.status {
+        case 200...299 where r.status != 204 && r.status != 205 && r.status != 206:
+            out.kind = moved == nil ? .ok : .moved
+            out.body = r.body
+            out.validators = Validators(headers: r.headers)
+            out.movedTo = moved
+            out.message = "\(subject): \(statusText), \(r.body.count) bytes\(moveNote)"
+        case 304:
+            out.kind = .notModified
+            out.validators = previous.updated(with: Validators(headers: r.headers))
+            out.movedTo = moved
+            out.message = "\(subject): \(statusText) — unchanged since the last fetch\(moveNote)"
+        case 404:
+            out.kind = .notFound
+            out.message = "\(subject): \(statusText) at \(r.finalURL) — check the feed's url in feeds.conf; it is retried with backoff"
+        case 410:
+            out.kind = .gone
+            out.message = "\(subject): \(statusText) — the publisher removed this feed; it is disabled; remove it from feeds.conf or change its url"
+        case 429, 503:
+            out.kind = r.status == 429 ? .rateLimited : .unavailable
+            let date = cache.date
+            out.retryAfter = r.headers["Retry-After"].flatMap { RetryAfter.seconds($0, now: now, responseDate: date) }
+            let wait = out.retryAfter.map { "the server asks to wait \($0) s; the next attempt is after that" }
+                ?? "no usable Retry-After; it is retried with backoff"
+            let advice = r.status == 429 ? "; if this repeats, raise this feed's interval" : ""
+            out.message = "\(subject): \(statusText) — \(wait)\(advice)"
+        case 400...499:
+            out.kind = .clientError
+            out.message = "\(subject): \(statusText) — the server refuses this request; check the url (and whether the feed needs access rights); it is retried with backoff"
+        case 500...599:
+            out.kind = .serverError
+            out.message = "\(subject): \(statusText) — the publisher's server failed; it is retried with backoff"
+        default:
+            out.kind = .unexpectedStatus
+            let location = r.headers["Location"].map { " (Location: \($0))" } ?? ""
+            out.message = "\(subject): unexpected \(statusText)\(location) — check the feed's url in feeds.conf; it is retried with backoff"
+        }
+        return out
+    }
+
+    static func kind(of error: TransportError) -> Kind {
+        switch error {
+        case .timeout: return .timeout
+        case .tooLarge: return .tooLarge
+        case .tls: return .tls
+        case .dns: return .dns
+        case .connect: return .connect
+        case .refusedByPolicy: return .refused
+        case .tooManyRedirects: return .tooManyRedirects
+        case .protocolNotAllowed: return .protocolNotAllowed
+        case .invalidURL: return .invalidURL
+        case .cancelled: return .cancelled
+        case .other: return .failed
+        }
+    }
+}
+
+/// Reason phrases for messages (RFC 9110 §15).
+public enum HTTPStatus {
+    public static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 201: return "Created"
+        case 202: return "Accepted"
+        case 203: return "Non-Authoritative Information"
+        case 204: return "No Content"
+        case 206: return "Partial Content"
+        case 300: return "Multiple Choices"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 303: return "See Other"
+        case 304: return "Not Modified"
+        case 307: return "Temporary Redirect"
+        case 308: return "Permanent Redirect"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 405: return "Method Not Allowed"
+        case 406: return "Not Acceptable"
+        case 408: return "Request Timeout"
+        case 410: return "Gone"
+        case 413: return "Content Too Large"
+        case 415: return "Unsupported Media Type"
+        case 429: return "Too Many Requests"
+        case 451: return "Unavailable For Legal Reasons"
+        case 500: return "Internal Server Error"
+        case 501: return "Not Implemented"
+        case 502: return "Bad Gateway"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        default: return ""
+        }
+    }
+}
+
+/// Building the request for a feed poll.
+public enum FeedRequest {
+    /// What feed readers ask for (RSS, Atom, JSON Feed, then any XML).
+    public static let accept =
+        "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.7, */*;q=0.5"
+
+    /// A conditional GET when validators are known (RFC 9110 §13.1).
+    public static func make(url: String, validators: Validators = Validators(), limits: TransferLimits = TransferLimits(),
+                            verifyTLS: Bool = true, label: String = "") -> HTTPRequest {
+        var headers = HTTPHeaders([("Accept", accept)])
+        validators.apply(to: &headers)
+        return HTTPRequest(method: .get, url: url, headers: headers, limits: limits, followRedirects: true,
+                           verifyTLS: verifyTLS, label: label)
+    }
+}

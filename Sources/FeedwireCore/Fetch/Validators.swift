@@ -1,0 +1,45 @@
+/// The validators of a stored representation (RFC 9110 §8.8): its entity tag
+/// and modification date, kept per feed so the next poll is a conditional GET
+/// that costs the publisher a 304 when nothing changed.
+public struct Validators: Sendable, Hashable {
+    /// `ETag`, verbatim (strong `"x"` or weak `W/"x"`).
+    public var etag: String?
+    /// `Last-Modified`, verbatim (an HTTP-date; sent back exactly as received,
+    /// RFC 9110 §13.1.3 recommends that over a date of our own).
+    public var lastModified: String?
+
+    public init(etag: String? = nil, lastModified: String? = nil) {
+        self.etag = Validators.clean(etag)
+        self.lastModified = Validators.clean(lastModified)
+    }
+
+    /// From a 200 or 304 response.
+    public init(headers: HTTPHeaders) {
+        self.init(etag: headers["ETag"], lastModified: headers["Last-Modified"])
+    }
+
+    public var isEmpty: Bool { etag == nil && lastModified == nil }
+
+    /// Adds `If-None-Match` (§13.1.2) and `If-Modified-Since` (§13.1.3).
+    /// Both are sent when both are known: a server that understands
+    /// If-None-Match ignores the date, an older cache uses it.
+    public func apply(to headers: inout HTTPHeaders) {
+        if let etag { headers.set("If-None-Match", etag) }
+        if let lastModified { headers.set("If-Modified-Since", lastModified) }
+    }
+
+    /// The validators to keep after a response: a 304 may carry fresh ones
+    /// (§15.4.5: the server sends those it would have sent with a 200); keep
+    /// the old value of any it left out.
+    public func updated(with newer: Validators) -> Validators {
+        Validators(etag: newer.etag ?? etag, lastModified: newer.lastModified ?? lastModified)
+    }
+
+    /// Empty, blank or line-breaking values are dropped (they would corrupt a
+    /// request header or the validators file).
+    static func clean(_ value: String?) -> String? {
+        guard let v = value?.trimmingWhitespace, !v.isEmpty,
+              !v.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 || $0 == 0x09 }) else { return nil }
+        return String(v)
+    }
+}
