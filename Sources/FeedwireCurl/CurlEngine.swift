@@ -127,11 +127,14 @@ final class CurlEngine: @unchecked Sendable {
 
     /// Validates a new transfer and queues it behind the per-host limits.
     private func admit(_ t: Transfer) {
-        guard let parts = URLParts(t.url), !parts.host.isEmpty else {
+        guard let parts = URLParts(t.url) else {
             return complete(t, .failure(.invalidURL("\(t.url) is not an absolute http:// or https:// URL")))
         }
         guard parts.scheme == "http" || parts.scheme == "https" else {
             return complete(t, .failure(.protocolNotAllowed("\(parts.scheme)://")))
+        }
+        guard !parts.host.isEmpty else {
+            return complete(t, .failure(.invalidURL("\(t.url) has no host")))
         }
         if let name = t.invalidHeader {
             return complete(t, .failure(.other("request header \"\(name)\" has a name or value that is not allowed in HTTP")))

@@ -53,6 +53,11 @@ enum CurlURL {
 
 /// libcurl result codes as typed transport errors.
 enum CurlError {
+    /// For tests, which do not import CCurl.
+    static func transportError(rawCode: UInt32, detail: String) -> TransportError {
+        transportError(CURLcode(rawValue: rawCode), detail: detail)
+    }
+
     static func transportError(_ code: CURLcode, detail: String) -> TransportError {
         switch code {
         case CURLE_OPERATION_TIMEDOUT:

@@ -125,7 +125,7 @@ public struct HostPattern: Sendable, Equatable, CustomStringConvertible {
         }
         // LDH labels (RFC 1123), underscores tolerated as in real DNS names.
         let ok = !s.isEmpty && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && label.utf8.allSatisfy { c in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-" && label.utf8.allSatisfy { c in
                 (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F
             }
         }
