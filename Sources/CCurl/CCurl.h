@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <malloc.h>
 
 static inline CURLcode fw_easy_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode fw_easy_setopt_off_t(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
@@ -71,6 +72,12 @@ static inline int fw_sockaddr_ip(const struct sockaddr *sa, unsigned char out[16
 /* What libcurl's default open-socket does, plus close-on-exec. */
 static inline curl_socket_t fw_open_socket(const struct curl_sockaddr *a) {
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* glibc allocator tuning for response buffers (see CurlGlobal.tuneAllocator). */
+static inline void fw_malloc_keep_buffers(int mmap_threshold, int trim_threshold) {
+    mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    mallopt(M_TRIM_THRESHOLD, trim_threshold);
 }
 
 /* Cast macros Swift does not import. */

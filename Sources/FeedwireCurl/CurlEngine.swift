@@ -27,9 +27,17 @@ final class CurlEngine: @unchecked Sendable {
 
     // Loop thread only.
     private var queue: PerHostQueue<Transfer>
-    private var active: [ObjectIdentifier: Transfer] = [:]
+    /// Every easy handle created (a busy one has a `transfer`), and the idle ones.
+    private var handles: [EasyHandle] = []
     private var pool: [EasyHandle] = []
+    /// Transfers holding a slot but no easy handle yet: their first hop's
+    /// proxy pre-check is running.
+    private var checking: [ObjectIdentifier: Transfer] = [:]
     private let policyNeedsHost: Bool
+    /// Completions gathered during one turn of the loop, handed to the
+    /// completion queue as one block (one queue wake-up per turn, not per
+    /// transfer; in a busy turn dozens finish together).
+    private var ready: [@Sendable () -> Void] = []
 
     init(configuration: CurlTransportConfiguration) {
         self.configuration = configuration
@@ -104,11 +112,16 @@ final class CurlEngine: @unchecked Sendable {
             if closed {
                 cancelEverything()
                 for t in new { complete(t, .failure(.cancelled)) }
+                deliver()
                 break
             }
             if cancel { cancelEverything() }
             for t in new { admit(t) }
             for (t, error) in resumed where !t.done {
+                if t.isChecking {
+                    checking[ObjectIdentifier(t)] = nil
+                    t.isChecking = false
+                }
                 if let error {
                     finish(t, .failure(error))
                 } else {
@@ -119,10 +132,13 @@ final class CurlEngine: @unchecked Sendable {
             startQueued()
             _ = curl_multi_perform(multi.raw, &running)
             readMessages()
-            if startQueued() { continue }
+            let started = startQueued()
+            deliver()
+            if started { continue }
             _ = curl_multi_poll(multi.raw, nil, 0, 1000, nil)
         }
         pool.removeAll()
+        handles.removeAll()
     }
 
     /// Validates a new transfer and queues it behind the per-host limits.
@@ -139,6 +155,7 @@ final class CurlEngine: @unchecked Sendable {
         if let name = t.invalidHeader {
             return complete(t, .failure(.other("request header \"\(name)\" has a name or value that is not allowed in HTTP")))
         }
+        t.parts = parts
         t.hostKey = parts.host
         queue.enqueue(t, host: parts.host)
     }
@@ -148,7 +165,6 @@ final class CurlEngine: @unchecked Sendable {
     private func startQueued() -> Bool {
         var started = false
         while let (t, _) = queue.next() {
-            active[ObjectIdentifier(t)] = t
             startHop(t)
             started = true
         }
@@ -160,8 +176,7 @@ final class CurlEngine: @unchecked Sendable {
         guard remaining > 0 else {
             return finish(t, .failure(.timeout("no time left after \(t.redirects) redirects")))
         }
-        guard let parts = URLParts(t.url) else { return finish(t, .failure(.invalidURL(t.url))) }
-        let proxy = configuration.proxy.proxy(for: parts)
+        let proxy = configuration.proxy.isEmpty ? nil : configuration.proxy.proxy(for: t.parts)
         if let proxy, !t.targetChecked {
             return checkTarget(t, proxy: proxy)
         }
@@ -188,6 +203,10 @@ final class CurlEngine: @unchecked Sendable {
         guard let host = CurlURL.host(of: t.url) else {
             return finish(t, .failure(.invalidURL(t.url)))
         }
+        if t.easy == nil {
+            checking[ObjectIdentifier(t)] = t
+            t.isChecking = true
+        }
         let policy = configuration.policy
         DispatchQueue.global().async { [self] in
             resume(t, TargetCheck.check(host: host, policy: policy))
@@ -195,7 +214,10 @@ final class CurlEngine: @unchecked Sendable {
     }
 
     private func takeEasy() -> EasyHandle {
-        pool.popLast() ?? EasyHandle(userAgent: configuration.userAgent, policy: configuration.policy)
+        if let easy = pool.popLast() { return easy }
+        let easy = EasyHandle(userAgent: configuration.userAgent, policy: configuration.policy)
+        handles.append(easy)
+        return easy
     }
 
     private func readMessages() {
@@ -236,8 +258,7 @@ final class CurlEngine: @unchecked Sendable {
             guard t.redirects < t.request.limits.maxRedirects else {
                 return finish(t, .failure(.tooManyRedirects(t.request.limits.maxRedirects)))
             }
-            let currentHost = URLParts(t.url)?.host ?? ""
-            t.followRedirect(status: status, to: next, nextHost: nextParts.host, currentHost: currentHost)
+            t.followRedirect(status: status, to: next, nextParts: nextParts)
             return startHop(t)
         }
         let response = HTTPResponse(
@@ -250,7 +271,10 @@ final class CurlEngine: @unchecked Sendable {
     /// Completes a transfer that held a slot.
     private func finish(_ t: Transfer, _ result: Result<HTTPResponse, TransportError>) {
         guard !t.done else { return }
-        active[ObjectIdentifier(t)] = nil
+        if t.isChecking {
+            checking[ObjectIdentifier(t)] = nil
+            t.isChecking = false
+        }
         if let easy = t.easy {
             if easy.isAdded {
                 _ = curl_multi_remove_handle(multi.raw, easy.raw)
@@ -270,11 +294,22 @@ final class CurlEngine: @unchecked Sendable {
         t.done = true
         t.headerList = nil
         let completion = t.completion
-        configuration.completionQueue.async { completion(result) }
+        ready.append { completion(result) }
+    }
+
+    /// Hands this turn's completions to the completion queue, in order.
+    private func deliver() {
+        guard !ready.isEmpty else { return }
+        let batch = ready
+        ready = []
+        configuration.completionQueue.async {
+            for run in batch { run() }
+        }
     }
 
     private func cancelEverything() {
-        for t in Array(active.values) { finish(t, .failure(.cancelled)) }
+        for easy in handles { if let t = easy.transfer { finish(t, .failure(.cancelled)) } }
+        for t in Array(checking.values) { finish(t, .failure(.cancelled)) }
         for t in queue.removeAllWaiting() { complete(t, .failure(.cancelled)) }
     }
 }

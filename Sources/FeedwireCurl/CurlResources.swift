@@ -20,10 +20,24 @@ final class HeaderList {
 
     /// `Name: value` lines; an empty value is sent as `Name;` (libcurl's
     /// spelling for an empty header, `Name:` would remove it instead).
-    init(_ headers: HTTPHeaders) {
+    /// - Parameter scratch: a reusable buffer for assembling each line.
+    init(_ headers: HTTPHeaders, scratch: inout [UInt8]) {
         for field in headers {
-            let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
-            append(line)
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: field.name.utf8)
+            if field.value.isEmpty {
+                scratch.append(0x3B)  // ;
+            } else {
+                scratch.append(0x3A)  // :
+                scratch.append(0x20)
+                scratch.append(contentsOf: field.value.utf8)
+            }
+            scratch.append(0)
+            let next = scratch.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { curl_slist_append(raw, $0.baseAddress) }
+            }
+            guard let next else { fatalError("curl_slist_append failed: out of memory") }
+            raw = next
         }
     }
 

@@ -39,6 +39,8 @@ final class EasyHandle {
     private var currentProxy: String?? = .none
     /// Keeps the header list libcurl points at alive for the transfer.
     private var headerList: HeaderList?
+    /// Reused to assemble header lines.
+    private var scratch: [UInt8] = []
 
     init(userAgent: String, policy: NetworkPolicy) {
         guard let h = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
@@ -98,7 +100,7 @@ final class EasyHandle {
         self.policyHost = policyHost
 
         _ = fw_easy_setopt_string(raw, CURLOPT_URL, t.url)
-        if t.headerList == nil { t.headerList = t.makeHeaderList() }
+        if t.headerList == nil { t.headerList = t.makeHeaderList(scratch: &scratch) }
         headerList = t.headerList
         _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, headerList?.raw)
 
@@ -189,14 +191,14 @@ final class EasyHandle {
 
     /// The header fields of the last response received on this hop.
     func responseHeaders() -> HTTPHeaders {
-        var fields: [(String, String)] = []
-        fields.reserveCapacity(12)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(12)
         var prev: UnsafeMutablePointer<curl_header>?
         while let h = curl_easy_nextheader(raw, UInt32(CURLH_HEADER), -1, prev) {
-            fields.append((String(cString: h.pointee.name), String(cString: h.pointee.value)))
+            headers.add(String(cString: h.pointee.name), String(cString: h.pointee.value))
             prev = h
         }
-        return HTTPHeaders(fields)
+        return headers
     }
 
     // MARK: Callbacks (loop thread, inside curl_multi_perform)

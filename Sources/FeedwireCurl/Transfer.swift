@@ -16,6 +16,8 @@ final class Transfer: @unchecked Sendable {
 
     // Current hop.
     var url: String
+    /// Scheme and host of `url` (set when admitted and on each redirect).
+    var parts = URLParts(scheme: "", host: "")
     var method: HTTPMethod
     var body: [UInt8]?
     var headers: HTTPHeaders
@@ -28,6 +30,8 @@ final class Transfer: @unchecked Sendable {
     var easy: EasyHandle?
     /// True once the proxy pre-check passed for the current hop.
     var targetChecked = false
+    /// Listed in the engine's `checking` (pre-check of a first hop running).
+    var isChecking = false
     /// Completed (exactly once).
     var done = false
 
@@ -43,21 +47,27 @@ final class Transfer: @unchecked Sendable {
 
     /// Header lines for libcurl. With a body, `Expect:` stops libcurl's
     /// 100-continue round trip (webhook bodies are small).
-    func makeHeaderList() -> HeaderList? {
+    func makeHeaderList(scratch: inout [UInt8]) -> HeaderList? {
         if headers.fields.isEmpty && body == nil { return nil }
-        let list = HeaderList(headers)
+        let list = HeaderList(headers, scratch: &scratch)
         if body != nil { list.append("Expect:") }
         return list
     }
 
-    /// A header name or value that would break the request line structure.
+    /// A header name or value that would break the request's structure:
+    /// names must be tokens (RFC 9110 §5.1), values must not contain CR, LF
+    /// or NUL (§5.5) — otherwise a value could smuggle in another header.
     var invalidHeader: String? {
         for field in headers {
-            let badName = field.name.isEmpty || field.name.utf8.contains { c in
-                c <= 0x20 || c >= 0x7F || c == 0x3A  // no controls, spaces, ':' or non-ASCII in a token
+            var name = field.name
+            var value = field.value
+            let nameOK = name.withUTF8 { b in
+                !b.isEmpty && b.allSatisfy { c in c > 0x20 && c < 0x7F && c != 0x3A }
             }
-            let badValue = field.value.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
-            if badName || badValue { return field.name }
+            let valueOK = value.withUTF8 { b in
+                !b.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
+            }
+            if !nameOK || !valueOK { return field.name }
         }
         return nil
     }
@@ -66,7 +76,7 @@ final class Transfer: @unchecked Sendable {
     /// method but HEAD into GET; 301/302 turn POST into GET (what browsers
     /// and libcurl do); 307/308 keep method and body. Credentials are not
     /// carried to another host.
-    func followRedirect(status: Int, to next: String, nextHost: String, currentHost: String) {
+    func followRedirect(status: Int, to next: String, nextParts: URLParts) {
         redirects += 1
         if status != 301 && status != 308 { allPermanent = false }
         if (status == 303 && method != .head) || ((status == 301 || status == 302) && method == .post) {
@@ -75,12 +85,13 @@ final class Transfer: @unchecked Sendable {
             headers.remove("Content-Type")
             headers.remove("Content-Length")
         }
-        if nextHost != currentHost {
+        if nextParts.host != parts.host {
             headers.remove("Authorization")
             headers.remove("Cookie")
             headers.remove("Proxy-Authorization")
         }
         url = next
+        parts = nextParts
         headerList = nil
         targetChecked = false
     }

@@ -174,7 +174,7 @@ final class FetchReport: @unchecked Sendable {
                                             now: Timestamp(unix: SystemClock().now()))
         let ok = outcome.status == 200 || outcome.status == 304
         if !ok { failures += 1 }
-        out.write(json ? jsonLine(url, outcome) : textLine(url, outcome, ok: ok))
+        if json { out.write(jsonLine(url, outcome)) } else { writeTextLine(url, outcome, ok: ok) }
         if let save, let line = ValidatorsFile.line(url: url, validators: outcome.validators) { save.write(line) }
         done += 1
         if done == total { finished.signal() }
@@ -190,18 +190,43 @@ final class FetchReport: @unchecked Sendable {
         return failures
     }
 
-    private func textLine(_ url: String, _ o: FetchOutcome, ok: Bool) -> String {
-        var line = o.status.map { String($0) } ?? "---"
-        line += " "
-        line += o.kind.rawValue
-        line += " \(o.body.count)B \(milliseconds(o.seconds))ms "
-        line += url
-        if let final = o.finalURL, final != url { line += " -> " + final }
-        if let etag = o.validators.etag { line += " etag=" + etag }
-        if let lm = o.validators.lastModified { line += " last-modified=\"" + lm + "\"" }
-        if !ok { line += "  # " + o.message }
-        line += "\n"
-        return line
+    /// `STATUS OUTCOME BYTESB MSms URL [-> FINAL] [etag=…] [last-modified="…"] [# message]`,
+    /// written piecewise into the output buffer (no line string per URL).
+    private func writeTextLine(_ url: String, _ o: FetchOutcome, ok: Bool) {
+        if let status = o.status { out.write(String(status)) } else { out.write("---") }
+        out.write(" ")
+        out.write(o.kind.rawValue)
+        out.write(" ")
+        out.write(String(o.body.count))
+        out.write("B ")
+        writeMilliseconds(o.seconds)
+        out.write("ms ")
+        out.write(url)
+        if let final = o.finalURL, final != url {
+            out.write(" -> ")
+            out.write(final)
+        }
+        if let etag = o.validators.etag {
+            out.write(" etag=")
+            out.write(etag)
+        }
+        if let lm = o.validators.lastModified {
+            out.write(" last-modified=\"")
+            out.write(lm)
+            out.write("\"")
+        }
+        if !ok {
+            out.write("  # ")
+            out.write(o.message)
+        }
+        out.write("\n")
+    }
+
+    private func writeMilliseconds(_ s: Double) {
+        let tenths = Int((s * 10_000).rounded())
+        out.write(String(tenths / 10))
+        out.write(".")
+        out.write(String(tenths % 10))
     }
 
     private func jsonLine(_ url: String, _ o: FetchOutcome) -> String {
@@ -221,10 +246,5 @@ final class FetchReport: @unchecked Sendable {
         if let age = o.cacheMaxAge { fields.append(("max_age", .int(Int64(age)))) }
         fields.append(("message", .string(o.message)))
         return JSONValue.object(omittingNil: fields).serialized + "\n"
-    }
-
-    private func milliseconds(_ s: Double) -> String {
-        let tenths = Int((s * 10_000).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 }

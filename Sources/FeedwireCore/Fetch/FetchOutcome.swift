@@ -65,9 +65,8 @@ public struct FetchOutcome: Sendable {
     /// Bytes on the wire and wall time, for logs and `feedwire fetch`.
     public var wireBytes: Int
     public var seconds: Double
-    /// One line for the log and the operator: names the subject, says what
-    /// happened and what to do.
-    public var message: String
+    /// `Location` of a 3xx that was not followed (for the message).
+    public var location: String?
 
     /// 200 (or 2xx) or 304: the feed is healthy.
     public var isSuccess: Bool { kind == .ok || kind == .notModified || kind == .moved }
@@ -89,7 +88,7 @@ public struct FetchOutcome: Sendable {
         case let .failure(error):
             return FetchOutcome(kind: kind(of: error), subject: subject, status: nil, body: [], validators: previous,
                                 cache: CacheHints(), finalURL: nil, movedTo: nil, retryAfter: nil, transportError: error,
-                                wireBytes: 0, seconds: 0, message: "\(subject): \(error.message) — \(error.advice)")
+                                wireBytes: 0, seconds: 0, location: nil)
         case let .success(response):
             return classify(response, subject: subject, previous: previous, now: now)
         }
@@ -99,49 +98,68 @@ public struct FetchOutcome: Sendable {
         let cache = CacheHints(headers: r.headers, now: now)
         var out = FetchOutcome(kind: .failed, subject: subject, status: r.status, body: [], validators: previous,
                                cache: cache, finalURL: r.finalURL, movedTo: nil, retryAfter: nil, transportError: nil,
-                               wireBytes: r.wireBytes, seconds: r.seconds, message: "")
+                               wireBytes: r.wireBytes, seconds: r.seconds, location: nil)
         let moved = r.redirects > 0 && r.permanentRedirect ? r.finalURL : nil
-        let reason = HTTPStatus.reason(r.status)
-        let statusText = "HTTP \(r.status)\(reason.isEmpty ? "" : " " + reason)"
-        let moveNote = moved.map { "; it moved permanently to \($0) — that address is used from now on; update its url in feeds.conf" } ?? ""
         switch r.status {
         case 200...299 where r.status != 204 && r.status != 205 && r.status != 206:
             out.kind = moved == nil ? .ok : .moved
             out.body = r.body
             out.validators = Validators(headers: r.headers)
             out.movedTo = moved
-            out.message = "\(subject): \(statusText), \(r.body.count) bytes\(moveNote)"
         case 304:
             out.kind = .notModified
             out.validators = previous.updated(with: Validators(headers: r.headers))
             out.movedTo = moved
-            out.message = "\(subject): \(statusText) — unchanged since the last fetch\(moveNote)"
         case 404:
             out.kind = .notFound
-            out.message = "\(subject): \(statusText) at \(r.finalURL) — check the feed's url in feeds.conf; it is retried with backoff"
         case 410:
             out.kind = .gone
-            out.message = "\(subject): \(statusText) — the publisher removed this feed; it is disabled; remove it from feeds.conf or change its url"
         case 429, 503:
             out.kind = r.status == 429 ? .rateLimited : .unavailable
             let date = cache.date
             out.retryAfter = r.headers["Retry-After"].flatMap { RetryAfter.seconds($0, now: now, responseDate: date) }
-            let wait = out.retryAfter.map { "the server asks to wait \($0) s; the next attempt is after that" }
-                ?? "no usable Retry-After; it is retried with backoff"
-            let advice = r.status == 429 ? "; if this repeats, raise this feed's interval" : ""
-            out.message = "\(subject): \(statusText) — \(wait)\(advice)"
         case 400...499:
             out.kind = .clientError
-            out.message = "\(subject): \(statusText) — the server refuses this request; check the url (and whether the feed needs access rights); it is retried with backoff"
         case 500...599:
             out.kind = .serverError
-            out.message = "\(subject): \(statusText) — the publisher's server failed; it is retried with backoff"
         default:
             out.kind = .unexpectedStatus
-            let location = r.headers["Location"].map { " (Location: \($0))" } ?? ""
-            out.message = "\(subject): unexpected \(statusText)\(location) — check the feed's url in feeds.conf; it is retried with backoff"
+            out.location = r.headers["Location"]
         }
         return out
+    }
+
+    /// One line for the log and the operator: names the subject, says what
+    /// happened and what to do. Built on demand (most successful polls are
+    /// never described).
+    public var message: String {
+        if let error = transportError { return "\(subject): \(error.message) — \(error.advice)" }
+        let status = self.status ?? 0
+        let reason = HTTPStatus.reason(status)
+        let statusText = "HTTP \(status)\(reason.isEmpty ? "" : " " + reason)"
+        let moveNote = movedTo.map { "; it moved permanently to \($0) — that address is used from now on; update its url in feeds.conf" } ?? ""
+        switch kind {
+        case .ok, .moved:
+            return "\(subject): \(statusText), \(body.count) bytes\(moveNote)"
+        case .notModified:
+            return "\(subject): \(statusText) — unchanged since the last fetch\(moveNote)"
+        case .notFound:
+            return "\(subject): \(statusText) at \(finalURL ?? "?") — check the feed's url in feeds.conf; it is retried with backoff"
+        case .gone:
+            return "\(subject): \(statusText) — the publisher removed this feed; it is disabled; remove it from feeds.conf or change its url"
+        case .rateLimited, .unavailable:
+            let wait = retryAfter.map { "the server asks to wait \($0) s; the next attempt is after that" }
+                ?? "no usable Retry-After; it is retried with backoff"
+            let advice = kind == .rateLimited ? "; if this repeats, raise this feed's interval" : ""
+            return "\(subject): \(statusText) — \(wait)\(advice)"
+        case .clientError:
+            return "\(subject): \(statusText) — the server refuses this request; check the url (and whether the feed needs access rights); it is retried with backoff"
+        case .serverError:
+            return "\(subject): \(statusText) — the publisher's server failed; it is retried with backoff"
+        default:
+            let loc = location.map { " (Location: \($0))" } ?? ""
+            return "\(subject): unexpected \(statusText)\(loc) — check the feed's url in feeds.conf; it is retried with backoff"
+        }
     }
 
     static func kind(of error: TransportError) -> Kind {
@@ -209,8 +227,11 @@ public enum FeedRequest {
     /// A conditional GET when validators are known (RFC 9110 §13.1).
     public static func make(url: String, validators: Validators = Validators(), limits: TransferLimits = TransferLimits(),
                             verifyTLS: Bool = true, label: String = "") -> HTTPRequest {
-        var headers = HTTPHeaders([("Accept", accept)])
-        validators.apply(to: &headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(3)
+        headers.add("Accept", accept)
+        if let etag = validators.etag { headers.add("If-None-Match", etag) }
+        if let date = validators.lastModified { headers.add("If-Modified-Since", date) }
         return HTTPRequest(method: .get, url: url, headers: headers, limits: limits, followRedirects: true,
                            verifyTLS: verifyTLS, label: label)
     }

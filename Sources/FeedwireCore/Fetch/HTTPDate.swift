@@ -13,21 +13,24 @@
 /// years in the future is the most recent past year with those digits (same
 /// section), which is why `now` is a parameter.
 public enum HTTPDate {
-    static let shortDays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    static let longDays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// Three-letter names packed back to back, compared as bytes.
+    static let shortDays = Array("MonTueWedThuFriSatSun".utf8)
+    static let months = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
+    static let longDays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].map { Array($0.utf8) }
 
     /// The time `text` denotes, or nil when it is not an HTTP-date.
     /// - Parameter now: used only to place two-digit rfc850 years.
     public static func parse(_ text: String, now: Timestamp = Timestamp(seconds: 0)) -> Timestamp? {
-        let b = Array(text.utf8)
-        if let t = parseIMF(b) { return t }
-        if let t = parseRFC850(b, now: now) { return t }
-        return parseAsctime(b)
+        var text = text
+        return text.withUTF8 { b in
+            if let t = parseIMF(b) { return t }
+            if let t = parseRFC850(b, now: now) { return t }
+            return parseAsctime(b)
+        }
     }
 
     // IMF-fixdate: day-name "," SP 2DIGIT SP month SP 4DIGIT SP hh:mm:ss SP "GMT" (29 bytes)
-    private static func parseIMF(_ b: [UInt8]) -> Timestamp? {
+    private static func parseIMF(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         guard b.count == 29, match(b, 0, shortDays) != nil, b[3] == 0x2C, b[4] == 0x20,
               let day = digits(b, 5, 2), b[7] == 0x20,
               let month = match(b, 8, months), b[11] == 0x20,
@@ -38,9 +41,9 @@ public enum HTTPDate {
     }
 
     // rfc850-date: day-name-l "," SP 2DIGIT "-" month "-" 2DIGIT SP hh:mm:ss SP "GMT"
-    private static func parseRFC850(_ b: [UInt8], now: Timestamp) -> Timestamp? {
-        guard let dayIndex = longDays.firstIndex(where: { b.starts(with: $0.utf8) }) else { return nil }
-        var i = longDays[dayIndex].utf8.count
+    private static func parseRFC850(_ b: UnsafeBufferPointer<UInt8>, now: Timestamp) -> Timestamp? {
+        guard let dayIndex = longDays.firstIndex(where: { b.starts(with: $0) }) else { return nil }
+        var i = longDays[dayIndex].count
         guard b.count == i + 24, b[i] == 0x2C, b[i + 1] == 0x20 else { return nil }
         i += 2
         guard let day = digits(b, i, 2), b[i + 2] == 0x2D, let month = match(b, i + 3, months), b[i + 6] == 0x2D,
@@ -54,7 +57,7 @@ public enum HTTPDate {
     }
 
     // asctime-date: day-name SP month SP ( 2DIGIT / ( SP DIGIT ) ) SP hh:mm:ss SP 4DIGIT (24 bytes)
-    private static func parseAsctime(_ b: [UInt8]) -> Timestamp? {
+    private static func parseAsctime(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         guard b.count == 24, match(b, 0, shortDays) != nil, b[3] == 0x20,
               let month = match(b, 4, months), b[7] == 0x20 else { return nil }
         let day: Int
@@ -83,13 +86,13 @@ public enum HTTPDate {
     }
 
     /// `hh:mm:ss` at `i`; second may be 60 (leap second, §5.6.7).
-    private static func timeOfDay(_ b: [UInt8], _ i: Int) -> (Int, Int, Int)? {
+    private static func timeOfDay(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Int, Int)? {
         guard i + 8 <= b.count, let h = digits(b, i, 2), b[i + 2] == 0x3A, let m = digits(b, i + 3, 2), b[i + 5] == 0x3A,
               let s = digits(b, i + 6, 2), h <= 23, m <= 59, s <= 60 else { return nil }
         return (h, m, s)
     }
 
-    private static func digits(_ b: [UInt8], _ i: Int, _ n: Int) -> Int? {
+    private static func digits(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
         guard i + n <= b.count else { return nil }
         var v = 0
         for k in i..<(i + n) {
@@ -100,12 +103,14 @@ public enum HTTPDate {
         return v
     }
 
-    /// Index of the three-letter name at `i` (case-sensitive, as the ABNF's %s).
-    private static func match(_ b: [UInt8], _ i: Int, _ names: [String]) -> Int? {
+    /// Index of the three-letter name at `i` in a packed table (case-sensitive, as the ABNF's %s).
+    private static func match(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ names: [UInt8]) -> Int? {
         guard i + 3 <= b.count else { return nil }
-        return names.firstIndex { name in
-            let u = Array(name.utf8)
-            return u.count == 3 && b[i] == u[0] && b[i + 1] == u[1] && b[i + 2] == u[2]
+        var k = 0
+        while k + 3 <= names.count {
+            if b[i] == names[k] && b[i + 1] == names[k + 1] && b[i + 2] == names[k + 2] { return k / 3 }
+            k += 3
         }
+        return nil
     }
 }

@@ -19,11 +19,16 @@ public struct URLParts: Sendable, Equatable {
     }
 
     public init?(_ url: String) {
-        let u = Array(url.utf8)
+        var url = url
+        guard let parts = url.withUTF8({ URLParts.scan($0) }) else { return nil }
+        self = parts
+    }
+
+    private static func scan(_ u: UnsafeBufferPointer<UInt8>) -> URLParts? {
         var i = 0
         while i < u.count, u[i] != 0x3A { i += 1 }   // ':'
         guard i > 0, i + 2 < u.count, u[i + 1] == 0x2F, u[i + 2] == 0x2F else { return nil }
-        scheme = String(decoding: u[0..<i], as: UTF8.self).lowercased()
+        let scheme = lowercasedString(u, 0, i)
         var start = i + 3
         var end = start
         while end < u.count, u[end] != 0x2F, u[end] != 0x3F, u[end] != 0x23 { end += 1 }  // / ? #
@@ -31,29 +36,47 @@ public struct URLParts: Sendable, Equatable {
         var at = end - 1
         while at >= start, u[at] != 0x40 { at -= 1 }
         if at >= start { start = at + 1 }
-        var hostEnd = end
-        var portText: ArraySlice<UInt8> = []
+        var host: String
+        var portStart = end
         if start < end, u[start] == 0x5B {  // [v6]
             var close = start
             while close < end, u[close] != 0x5D { close += 1 }
             guard close < end else { return nil }
-            host = String(decoding: u[(start + 1)..<close], as: UTF8.self).lowercased()
-            if close + 1 < end, u[close + 1] == 0x3A { portText = u[(close + 2)..<end] }
+            host = lowercasedString(u, start + 1, close)
+            if close + 1 < end, u[close + 1] == 0x3A { portStart = close + 2 }
         } else {
             var colon = start
             while colon < end, u[colon] != 0x3A { colon += 1 }
-            hostEnd = colon
-            host = String(decoding: u[start..<hostEnd], as: UTF8.self).lowercased()
-            if colon < end { portText = u[(colon + 1)..<end] }
+            var hostEnd = colon
+            while hostEnd > start, u[hostEnd - 1] == 0x2E { hostEnd -= 1 }  // trailing dots
+            host = lowercasedString(u, start, hostEnd)
+            if colon < end { portStart = colon + 1 }
         }
-        if !portText.isEmpty {
-            guard portText.count <= 5, portText.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                  let p = Int(String(decoding: portText, as: UTF8.self)), p <= 65_535 else { return nil }
+        var port: Int?
+        if portStart < end {
+            guard end - portStart <= 5 else { return nil }
+            var p = 0
+            for k in portStart..<end {
+                guard u[k] >= 0x30 && u[k] <= 0x39 else { return nil }
+                p = p * 10 + Int(u[k] - 0x30)
+            }
+            guard p <= 65_535 else { return nil }
             port = p
-        } else {
-            port = nil
         }
         while host.hasSuffix(".") { host.removeLast() }
+        return URLParts(scheme: scheme, host: host, port: port)
+    }
+
+    /// ASCII-lower-cased text of `u[from..<to]` (URL schemes and host names
+    /// compare case-insensitively; non-ASCII bytes are kept).
+    private static func lowercasedString(_ u: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
+        String(unsafeUninitializedCapacity: to - from) { out in
+            for k in from..<to {
+                let c = u[k]
+                out[k - from] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+            }
+            return to - from
+        }
     }
 
     /// The port, or the scheme's default (80, 443).

@@ -38,8 +38,19 @@ public struct Validators: Sendable, Hashable {
     /// Empty, blank or line-breaking values are dropped (they would corrupt a
     /// request header or the validators file).
     static func clean(_ value: String?) -> String? {
-        guard let v = value?.trimmingWhitespace, !v.isEmpty,
-              !v.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 || $0 == 0x09 }) else { return nil }
-        return String(v)
+        guard let value, !value.isEmpty else { return nil }
+        var leading = 0, trailing = 0, seenOther = false
+        for c in value.utf8 {
+            if c == 0x0A || c == 0x0D || c == 0x00 || c == 0x09 { return nil }
+            if c == 0x20 {
+                if seenOther { trailing += 1 } else { leading += 1 }
+            } else {
+                seenOther = true
+                trailing = 0
+            }
+        }
+        guard seenOther else { return nil }
+        if leading == 0 && trailing == 0 { return value }
+        return String(value.trimmingWhitespace)
     }
 }

@@ -25,22 +25,33 @@ public enum ValidatorsFile {
     public static func parse(_ bytes: [UInt8]) -> (validators: [String: Validators], badLines: [Int]) {
         var out: [String: Validators] = [:]
         var bad: [Int] = []
-        var lineNumber = 0
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var line = rawLine[...]
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.isEmpty || line.first == 0x23 { continue }
-            let fields = line.split(separator: 0x09, omittingEmptySubsequences: false)
-            guard fields.count == 3, !fields[0].isEmpty else {
-                bad.append(lineNumber)
-                continue
+        bytes.withUnsafeBufferPointer { b in
+            var lineNumber = 0
+            var start = 0
+            while start < b.count {
+                lineNumber += 1
+                var end = start
+                while end < b.count, b[end] != 0x0A { end += 1 }
+                let next = end + 1
+                if end > start, b[end - 1] == 0x0D { end -= 1 }
+                defer { start = next }
+                if end == start || b[start] == 0x23 { continue }
+                var tabs = (-1, -1)
+                var count = 0
+                for k in start..<end where b[k] == 0x09 {
+                    count += 1
+                    if count == 1 { tabs.0 = k } else if count == 2 { tabs.1 = k } else { break }
+                }
+                guard count == 2, tabs.0 > start else {
+                    bad.append(lineNumber)
+                    continue
+                }
+                func text(_ from: Int, _ to: Int) -> String? {
+                    from < to ? String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self) : nil
+                }
+                let v = Validators(etag: text(tabs.0 + 1, tabs.1), lastModified: text(tabs.1 + 1, end))
+                if !v.isEmpty, let url = text(start, tabs.0) { out[url] = v }
             }
-            let url = String(decoding: fields[0], as: UTF8.self)
-            let etag = fields[1].isEmpty ? nil : String(decoding: fields[1], as: UTF8.self)
-            let date = fields[2].isEmpty ? nil : String(decoding: fields[2], as: UTF8.self)
-            let v = Validators(etag: etag, lastModified: date)
-            if !v.isEmpty { out[url] = v }
         }
         return (out, bad)
     }
