@@ -220,9 +220,9 @@ public enum HTTPStatus {
 
 /// Building the request for a feed poll.
 public enum FeedRequest {
-    /// What feed readers ask for (RSS, Atom, JSON Feed, then any XML).
-    public static let accept =
-        "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.8, application/json;q=0.7, */*;q=0.5"
+    /// What feed readers ask for: the feed formats first, then anything
+    /// (RFC 9110 §12.5.1; kept short, it goes out with every poll).
+    public static let accept = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 
     /// A conditional GET when validators are known (RFC 9110 §13.1).
     public static func make(url: String, validators: Validators = Validators(), limits: TransferLimits = TransferLimits(),
