@@ -25,8 +25,6 @@ final class EasyHandle {
 
     // Per hop, written by libcurl's callbacks.
     private(set) var body: [UInt8] = []
-    /// Raw header block of the last response of the hop (status line first).
-    private var headerBytes: [UInt8] = []
     private var bodyLimit = 0
     private(set) var overLimit = false
     /// Why the open-socket hook refused an address, if it did.
@@ -66,10 +64,6 @@ final class EasyHandle {
         _ = fw_easy_setopt_pointer(raw, CURLOPT_PRIVATE, me)
         _ = fw_easy_setopt_write_cb(raw, CURLOPT_WRITEFUNCTION, easyWriteCallback)
         _ = fw_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, me)
-        // Headers are collected raw and split once at the end: cheaper than
-        // curl_easy_nextheader, which recounts same-name fields per call.
-        _ = fw_easy_setopt_write_cb(raw, CURLOPT_HEADERFUNCTION, easyHeaderCallback)
-        _ = fw_easy_setopt_pointer(raw, CURLOPT_HEADERDATA, me)
         _ = fw_easy_setopt_opensocket_cb(raw, CURLOPT_OPENSOCKETFUNCTION, easyOpenSocketCallback)
         _ = fw_easy_setopt_pointer(raw, CURLOPT_OPENSOCKETDATA, me)
         _ = fw_easy_setopt_string(raw, CURLOPT_PROTOCOLS_STR, "http,https")
@@ -100,7 +94,6 @@ final class EasyHandle {
         plainGet = isPlainGet
         errorBuffer[0] = 0
         body = []
-        headerBytes.removeAll(keepingCapacity: true)
         overLimit = false
         refusal = nil
         bodyLimit = t.request.limits.maxBodyBytes
@@ -196,48 +189,16 @@ final class EasyHandle {
         return String(cString: p)
     }
 
-    /// The header fields of the last response received on this hop, in
-    /// order, values without surrounding whitespace; obsolete line folding
-    /// (RFC 9112 §5.2) is replaced by a space.
+    /// The header fields of the last response received on this hop.
     func responseHeaders() -> HTTPHeaders {
         var headers = HTTPHeaders()
         headers.reserveCapacity(12)
-        headerBytes.withUnsafeBufferPointer { b in
-            var i = 0
-            // Skip the status line.
-            while i < b.count, b[i] != 0x0A { i += 1 }
-            i += 1
-            while i < b.count {
-                var end = i
-                while end < b.count, b[end] != 0x0A { end += 1 }
-                var lineEnd = end
-                if lineEnd > i, b[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                defer { i = end + 1 }
-                if lineEnd == i { continue }
-                if b[i] == 0x20 || b[i] == 0x09 {
-                    // obs-fold: continues the previous field's value.
-                    if let last = headers.fields.last {
-                        let more = EasyHandle.trimmed(b, i, lineEnd)
-                        headers.remove(at: headers.fields.count - 1)
-                        headers.add(last.name, last.value + " " + more)
-                    }
-                    continue
-                }
-                var colon = i
-                while colon < lineEnd, b[colon] != 0x3A { colon += 1 }
-                guard colon < lineEnd, colon > i else { continue }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: b[i..<colon]), as: UTF8.self)
-                headers.add(name, EasyHandle.trimmed(b, colon + 1, lineEnd))
-            }
+        var prev: UnsafeMutablePointer<curl_header>?
+        while let h = curl_easy_nextheader(raw, UInt32(CURLH_HEADER), -1, prev) {
+            headers.add(String(cString: h.pointee.name), String(cString: h.pointee.value))
+            prev = h
         }
         return headers
-    }
-
-    private static func trimmed(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> String {
-        var s = from, e = to
-        while s < e, b[s] == 0x20 || b[s] == 0x09 { s += 1 }
-        while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 { e -= 1 }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self)
     }
 
     // MARK: Callbacks (loop thread, inside curl_multi_perform)
@@ -254,17 +215,6 @@ final class EasyHandle {
             body.reserveCapacity(max(count, min(Int(length), bodyLimit)))
         }
         body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
-        return count
-    }
-
-    /// One header line (or a status line, which starts a new response: a
-    /// 1xx, or a proxy's CONNECT answer, comes before the real one).
-    fileprivate func receiveHeader(_ data: UnsafeRawPointer, _ count: Int) -> Int {
-        let line = UnsafeRawBufferPointer(start: data, count: count)
-        if count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {  // "HTTP/"
-            headerBytes.removeAll(keepingCapacity: true)
-        }
-        headerBytes.append(contentsOf: line)
         return count
     }
 
@@ -290,11 +240,6 @@ final class EasyHandle {
 private let easyWriteCallback: curl_write_callback = { data, size, count, user in
     guard let data, let user else { return 0 }
     return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().receive(data, size * count)
-}
-
-private let easyHeaderCallback: curl_write_callback = { data, size, count, user in
-    guard let data, let user else { return 0 }
-    return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().receiveHeader(data, size * count)
 }
 
 private let easyOpenSocketCallback: curl_opensocket_callback = { user, purpose, address in

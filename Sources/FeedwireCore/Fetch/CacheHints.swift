@@ -21,23 +21,39 @@ public struct CacheHints: Sendable, Equatable {
         self.date = date
     }
 
+    /// One pass over the fields (this runs for every response).
     public init(headers: HTTPHeaders, now: Timestamp) {
-        for value in headers.values("Cache-Control") {
-            for directive in value.split(separator: ",") {
-                let d = directive.trimmingWhitespace
-                let lower = d.lowercased()
-                if lower == "no-store" || lower == "no-cache" || lower.hasPrefix("no-cache=") {
-                    noCache = true
-                } else if lower.hasPrefix("max-age=") {
-                    var v = d.dropFirst("max-age=".count)
-                    if v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 { v = v.dropFirst().dropLast() }
-                    if let n = CacheHints.deltaSeconds(v) { maxAge = maxAge.map { min($0, n) } ?? n }
-                }
+        var dateText: String?
+        var expiresText: String?
+        for field in headers {
+            switch field.name.utf8.count {
+            case 13 where HTTPHeaders.sameName(field.name, "Cache-Control"):
+                parseCacheControl(field.value)
+            case 4 where dateText == nil && HTTPHeaders.sameName(field.name, "Date"):
+                dateText = field.value
+            case 7 where expiresText == nil && HTTPHeaders.sameName(field.name, "Expires"):
+                expiresText = field.value
+            default:
+                break
             }
         }
-        date = headers["Date"].flatMap { HTTPDate.parse($0, now: now) }
-        if let e = headers["Expires"] {
+        date = dateText.flatMap { HTTPDate.parse($0, now: now) }
+        if let e = expiresText {
             expires = HTTPDate.parse(e, now: now) ?? date ?? Timestamp(seconds: 0)
+        }
+    }
+
+    private mutating func parseCacheControl(_ value: String) {
+        for directive in value.split(separator: ",") {
+            let d = directive.trimmingWhitespace
+            let lower = d.lowercased()
+            if lower == "no-store" || lower == "no-cache" || lower.hasPrefix("no-cache=") {
+                noCache = true
+            } else if lower.hasPrefix("max-age=") {
+                var v = d.dropFirst("max-age=".count)
+                if v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 { v = v.dropFirst().dropLast() }
+                if let n = CacheHints.deltaSeconds(v) { maxAge = maxAge.map { min($0, n) } ?? n }
+            }
         }
     }
 

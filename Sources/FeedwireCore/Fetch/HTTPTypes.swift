@@ -21,9 +21,6 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
 
-    /// Removes the field at `index` (in `fields` order).
-    public mutating func remove(at index: Int) { fields.remove(at: index) }
-
     /// Room for `n` more fields without reallocating.
     public mutating func reserveCapacity(_ n: Int) { fields.reserveCapacity(fields.count + n) }
 
