@@ -37,7 +37,13 @@ final class CurlEngine: @unchecked Sendable {
     /// Completions gathered during one turn of the loop, handed to the
     /// completion queue as one block (one queue wake-up per turn, not per
     /// transfer; in a busy turn dozens finish together).
-    private var ready: [@Sendable () -> Void] = []
+    private var ready: [Completed] = []
+
+    /// A finished transfer's completion and result, waiting for `deliver`.
+    private struct Completed: Sendable {
+        let completion: @Sendable (Result<HTTPResponse, TransportError>) -> Void
+        let result: Result<HTTPResponse, TransportError>
+    }
 
     init(configuration: CurlTransportConfiguration) {
         self.configuration = configuration
@@ -293,8 +299,7 @@ final class CurlEngine: @unchecked Sendable {
         guard !t.done else { return }
         t.done = true
         t.headerList = nil
-        let completion = t.completion
-        ready.append { completion(result) }
+        ready.append(Completed(completion: t.completion, result: result))
     }
 
     /// Hands this turn's completions to the completion queue, in order.
@@ -303,7 +308,7 @@ final class CurlEngine: @unchecked Sendable {
         let batch = ready
         ready = []
         configuration.completionQueue.async {
-            for run in batch { run() }
+            for c in batch { c.completion(c.result) }
         }
     }
 

@@ -156,6 +156,7 @@ final class FetchReport: @unchecked Sendable {
     private let save: FileOutput?
     private var done = 0
     private var failures = 0
+    private var line: [UInt8] = []
 
     init(total: Int, json: Bool, saveFD: Int32) {
         self.total = total
@@ -191,42 +192,45 @@ final class FetchReport: @unchecked Sendable {
     }
 
     /// `STATUS OUTCOME BYTESB MSms URL [-> FINAL] [etag=…] [last-modified="…"] [# message]`,
-    /// written piecewise into the output buffer (no line string per URL).
+    /// assembled in a reused byte buffer (no line string per URL).
     private func writeTextLine(_ url: String, _ o: FetchOutcome, ok: Bool) {
-        if let status = o.status { out.write(String(status)) } else { out.write("---") }
-        out.write(" ")
-        out.write(o.kind.rawValue)
-        out.write(" ")
-        out.write(String(o.body.count))
-        out.write("B ")
-        writeMilliseconds(o.seconds)
-        out.write("ms ")
-        out.write(url)
+        line.removeAll(keepingCapacity: true)
+        if let status = o.status { put(String(status)) } else { put("---") }
+        put(" ")
+        put(o.kind.rawValue)
+        put(" ")
+        put(String(o.body.count))
+        put("B ")
+        let tenths = Int((o.seconds * 10_000).rounded())
+        put(String(tenths / 10))
+        put(".")
+        put(String(tenths % 10))
+        put("ms ")
+        put(url)
         if let final = o.finalURL, final != url {
-            out.write(" -> ")
-            out.write(final)
+            put(" -> ")
+            put(final)
         }
         if let etag = o.validators.etag {
-            out.write(" etag=")
-            out.write(etag)
+            put(" etag=")
+            put(etag)
         }
         if let lm = o.validators.lastModified {
-            out.write(" last-modified=\"")
-            out.write(lm)
-            out.write("\"")
+            put(" last-modified=\"")
+            put(lm)
+            put("\"")
         }
         if !ok {
-            out.write("  # ")
-            out.write(o.message)
+            put("  # ")
+            put(o.message)
         }
-        out.write("\n")
+        line.append(0x0A)
+        out.write(bytes: line)
     }
 
-    private func writeMilliseconds(_ s: Double) {
-        let tenths = Int((s * 10_000).rounded())
-        out.write(String(tenths / 10))
-        out.write(".")
-        out.write(String(tenths % 10))
+    private func put(_ s: String) {
+        var s = s
+        s.withUTF8 { line.append(contentsOf: $0) }
     }
 
     private func jsonLine(_ url: String, _ o: FetchOutcome) -> String {

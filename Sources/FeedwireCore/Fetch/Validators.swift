@@ -32,25 +32,31 @@ public struct Validators: Sendable, Hashable {
     /// (§15.4.5: the server sends those it would have sent with a 200); keep
     /// the old value of any it left out.
     public func updated(with newer: Validators) -> Validators {
-        Validators(etag: newer.etag ?? etag, lastModified: newer.lastModified ?? lastModified)
+        var v = self  // both sides are already clean
+        if let e = newer.etag { v.etag = e }
+        if let d = newer.lastModified { v.lastModified = d }
+        return v
     }
 
     /// Empty, blank or line-breaking values are dropped (they would corrupt a
     /// request header or the validators file).
     static func clean(_ value: String?) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        var leading = 0, trailing = 0, seenOther = false
-        for c in value.utf8 {
-            if c == 0x0A || c == 0x0D || c == 0x00 || c == 0x09 { return nil }
-            if c == 0x20 {
-                if seenOther { trailing += 1 } else { leading += 1 }
-            } else {
-                seenOther = true
-                trailing = 0
+        guard var value, !value.isEmpty else { return nil }
+        // One pass over the bytes: reject control characters, measure the
+        // surrounding spaces (this runs several times per poll).
+        let (ok, untrimmed) = value.withUTF8 { b -> (Bool, Bool) in
+            var first = -1, last = -1
+            for i in 0..<b.count {
+                let c = b[i]
+                if c == 0x0A || c == 0x0D || c == 0x00 || c == 0x09 { return (false, false) }
+                if c != 0x20 {
+                    if first < 0 { first = i }
+                    last = i
+                }
             }
+            return (first >= 0, first == 0 && last == b.count - 1)
         }
-        guard seenOther else { return nil }
-        if leading == 0 && trailing == 0 { return value }
-        return String(value.trimmingWhitespace)
+        guard ok else { return nil }
+        return untrimmed ? value : String(value.trimmingWhitespace)
     }
 }
