@@ -195,33 +195,33 @@ final class FetchReport: @unchecked Sendable {
     /// assembled in a reused byte buffer (no line string per URL).
     private func writeTextLine(_ url: String, _ o: FetchOutcome, ok: Bool) {
         line.removeAll(keepingCapacity: true)
-        if let status = o.status { put(String(status)) } else { put("---") }
-        put(" ")
+        if let status = o.status { putInt(status) } else { put("---" as StaticString) }
+        line.append(0x20)
         put(o.kind.rawValue)
-        put(" ")
-        put(String(o.body.count))
-        put("B ")
+        line.append(0x20)
+        putInt(o.body.count)
+        put("B " as StaticString)
         let tenths = Int((o.seconds * 10_000).rounded())
-        put(String(tenths / 10))
-        put(".")
-        put(String(tenths % 10))
-        put("ms ")
+        putInt(tenths / 10)
+        line.append(0x2E)
+        putInt(tenths % 10)
+        put("ms " as StaticString)
         put(url)
         if let final = o.finalURL, final != url {
-            put(" -> ")
+            put(" -> " as StaticString)
             put(final)
         }
         if let etag = o.validators.etag {
-            put(" etag=")
+            put(" etag=" as StaticString)
             put(etag)
         }
         if let lm = o.validators.lastModified {
-            put(" last-modified=\"")
+            put(" last-modified=\"" as StaticString)
             put(lm)
-            put("\"")
+            line.append(0x22)
         }
         if !ok {
-            put("  # ")
+            put("  # " as StaticString)
             put(o.message)
         }
         line.append(0x0A)
@@ -231,6 +231,27 @@ final class FetchReport: @unchecked Sendable {
     private func put(_ s: String) {
         var s = s
         s.withUTF8 { line.append(contentsOf: $0) }
+    }
+
+    private func put(_ s: StaticString) {
+        s.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    /// Decimal digits of a non-negative number.
+    private func putInt(_ n: Int) {
+        var n = max(0, n)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[19 - count] = UInt8(0x30 + n % 10)
+                n /= 10
+                count += 1
+            } while n > 0
+            line.append(contentsOf: d[(20 - count)...])
+        }
     }
 
     private func jsonLine(_ url: String, _ o: FetchOutcome) -> String {

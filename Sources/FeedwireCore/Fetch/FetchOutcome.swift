@@ -95,6 +95,17 @@ public struct FetchOutcome: Sendable {
     }
 
     static func classify(_ r: HTTPResponse, subject: String, previous: Validators, now: Timestamp) -> FetchOutcome {
+        // One pass over the header fields picks out everything used below.
+        var etag: String?, lastModified: String?, retryAfterText: String?, location: String?
+        for field in r.headers {
+            switch field.name.utf8.count {
+            case 4 where etag == nil && HTTPHeaders.sameName(field.name, "ETag"): etag = field.value
+            case 13 where lastModified == nil && HTTPHeaders.sameName(field.name, "Last-Modified"): lastModified = field.value
+            case 11 where retryAfterText == nil && HTTPHeaders.sameName(field.name, "Retry-After"): retryAfterText = field.value
+            case 8 where location == nil && HTTPHeaders.sameName(field.name, "Location"): location = field.value
+            default: break
+            }
+        }
         let cache = CacheHints(headers: r.headers, now: now)
         var out = FetchOutcome(kind: .failed, subject: subject, status: r.status, body: [], validators: previous,
                                cache: cache, finalURL: r.finalURL, movedTo: nil, retryAfter: nil, transportError: nil,
@@ -104,11 +115,11 @@ public struct FetchOutcome: Sendable {
         case 200...299 where r.status != 204 && r.status != 205 && r.status != 206:
             out.kind = moved == nil ? .ok : .moved
             out.body = r.body
-            out.validators = Validators(headers: r.headers)
+            out.validators = Validators(etag: etag, lastModified: lastModified)
             out.movedTo = moved
         case 304:
             out.kind = .notModified
-            out.validators = previous.updated(with: Validators(headers: r.headers))
+            out.validators = previous.updated(with: Validators(etag: etag, lastModified: lastModified))
             out.movedTo = moved
         case 404:
             out.kind = .notFound
@@ -116,15 +127,14 @@ public struct FetchOutcome: Sendable {
             out.kind = .gone
         case 429, 503:
             out.kind = r.status == 429 ? .rateLimited : .unavailable
-            let date = cache.date
-            out.retryAfter = r.headers["Retry-After"].flatMap { RetryAfter.seconds($0, now: now, responseDate: date) }
+            out.retryAfter = retryAfterText.flatMap { RetryAfter.seconds($0, now: now, responseDate: cache.date) }
         case 400...499:
             out.kind = .clientError
         case 500...599:
             out.kind = .serverError
         default:
             out.kind = .unexpectedStatus
-            out.location = r.headers["Location"]
+            out.location = location
         }
         return out
     }

@@ -26,6 +26,10 @@ public enum ValidatorsFile {
         var out: [String: Validators] = [:]
         var bad: [Int] = []
         bytes.withUnsafeBufferPointer { b in
+            // One entry per line: size the table once instead of rehashing as it grows.
+            var lines = 0
+            for c in b where c == 0x0A { lines += 1 }
+            out.reserveCapacity(lines)
             var lineNumber = 0
             var start = 0
             while start < b.count {
