@@ -206,3 +206,28 @@ import Testing
         #expect(CurlError.transportError(rawCode: 1, detail: "x") == .protocolNotAllowed("x"))
     }
 }
+
+@Suite struct CurlConfigurationTests {
+    @Test func fromDaemonSettings() throws {
+        var settings = DaemonSettings()
+        settings.contact = "ops@example.org"
+        settings.allowNetworks = ["127.0.0.0/8", "feeds.internal"]
+        settings.denyNetworks = ["127.0.0.9/32"]
+        settings.maxInFlight = 8
+        settings.maxPerHost = 2
+        settings.proxy = "http://proxy.example:3128"
+        let c = try CurlTransportConfiguration(settings: settings)
+        #expect(c.userAgent == "Feedwire/\(FeedwireVersion.current) (+ops@example.org)")
+        #expect(c.maxInFlight == 8 && c.maxPerHost == 2)
+        #expect(c.policy.check(IPAddress("127.0.0.1")!) == .allowed)
+        #expect(!c.policy.check(IPAddress("127.0.0.9")!).isAllowed)
+        #expect(c.policy.hasHostRules)
+        #expect(c.proxy.proxy(for: URLParts("https://news.example/")!) == "http://proxy.example:3128")
+    }
+
+    @Test func badNetworkEntryIsAnError() {
+        var settings = DaemonSettings()
+        settings.denyNetworks = ["10.0.0.0/99"]
+        #expect(throws: NetworkPolicyError.self) { try CurlTransportConfiguration(settings: settings) }
+    }
+}
