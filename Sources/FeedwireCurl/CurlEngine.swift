@@ -171,6 +171,7 @@ final class CurlEngine: @unchecked Sendable {
     private func startQueued() -> Bool {
         var started = false
         while let (t, _) = queue.next() {
+            t.started = monotonicSeconds()
             startHop(t)
             started = true
         }

@@ -9,8 +9,9 @@ import FeedwireCore
 final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     let completion: @Sendable (Result<HTTPResponse, TransportError>) -> Void
-    /// Monotonic start, for the total timeout (which spans every hop) and the reported time.
-    let started: Double
+    /// Monotonic time the transfer got its slot: the total timeout spans
+    /// every hop but not the wait in the engine's queue.
+    var started = 0.0
     /// Per-host politeness key (the first hop's host: a transfer keeps its slot across redirects).
     var hostKey = ""
 
@@ -38,7 +39,6 @@ final class Transfer: @unchecked Sendable {
     init(_ request: HTTPRequest, completion: @escaping @Sendable (Result<HTTPResponse, TransportError>) -> Void) {
         self.request = request
         self.completion = completion
-        self.started = monotonicSeconds()
         self.url = request.url
         self.method = request.method
         self.body = request.body

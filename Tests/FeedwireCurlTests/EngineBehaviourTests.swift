@@ -80,6 +80,23 @@ import Testing
         #expect(stats["requests"]?.intValue == Int64(n + 1))
     }
 
+    @Test func waitingForASlotDoesNotCountAgainstTheTimeout() throws {
+        let server = try Self.server.get()
+        let t = try CurlTest.transport(maxInFlight: 1, maxPerHost: 1)
+        let statuses = Mutex<[Int]>([])
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            // Each takes ~0.8 s; the second waits ~0.8 s for the only slot first.
+            t.send(HTTPRequest(url: "\(server.baseURL)/fast?delay=0.8", limits: CurlTest.limits(total: 1.4))) { r in
+                statuses.withLock { $0.append(r.response?.status ?? -1) }
+                group.leave()
+            }
+        }
+        #expect(group.wait(timeout: .now() + 20) == .success)
+        #expect(statuses.withLock { $0 } == [200, 200])
+    }
+
     @Test func shutdownCancelsQueuedAndInFlight() throws {
         let server = try Self.server.get()
         let t = try CurlTest.transport(maxInFlight: 8, maxPerHost: 4)
