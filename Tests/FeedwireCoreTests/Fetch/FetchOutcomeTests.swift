@@ -135,6 +135,18 @@ import Testing
         #expect(none.fields.isEmpty)
     }
 
+    @Test func headerNamesCompareCaseInsensitivelyAsASCII() {
+        var h = HTTPHeaders([("ETag", "a"), ("x-[weird", "b"), ("Set-Cookie", "1"), ("set-cookie", "2")])
+        #expect(h["etag"] == "a" && h["ETAG"] == "a")
+        #expect(h["x-{weird"] == nil, "[ and { differ only in bit 0x20 but are not letters")
+        #expect(h["x-[WEIRD"] == "b")
+        #expect(h.values("SET-COOKIE") == ["1", "2"])
+        #expect(h["ETa"] == nil && h["ETagX"] == nil)
+        h.remove("SET-cookie")
+        #expect(h.fields.count == 2)
+        #expect(HTTPHeaders([("A", "1")]) == HTTPHeaders([("a", "1")]))
+    }
+
     @Test func fromHeadersAndCleaning() {
         let v = Validators(headers: HTTPHeaders([("etag", " \"x\" "), ("LAST-MODIFIED", "")]))
         #expect(v.etag == "\"x\"" && v.lastModified == nil)
