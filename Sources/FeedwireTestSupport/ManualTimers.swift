@@ -44,6 +44,7 @@ public final class ManualTimers: WakeTimerFactory, @unchecked Sendable {
     public func run(until time: Double, maxFires: Int = 1_000_000) -> Int {
         var fired = 0
         while fired < maxFires {
+            settle()
             let next = all.withLock { timers in
                 timers.filter { !$0.isCancelled && $0.deadline != nil }
                     .min { ($0.deadline!, $0.serial) < ($1.deadline!, $1.serial) }
@@ -52,8 +53,19 @@ public final class ManualTimers: WakeTimerFactory, @unchecked Sendable {
             if deadline > clock.now() { clock.set(deadline) }
             if timer.fire() { fired += 1 }
         }
+        settle()
         if time > clock.now() { clock.set(time) }
         return fired
+    }
+
+    /// Lets work already queued on the timers' queues run (completions hop
+    /// there with `queue.async`) before time moves on.
+    public func settle() {
+        let queues = all.withLock { timers -> [DispatchQueue] in
+            var seen = Set<ObjectIdentifier>()
+            return timers.filter { !$0.isCancelled }.map(\.queue).filter { seen.insert(ObjectIdentifier($0)).inserted }
+        }
+        for _ in 0..<2 { for q in queues { q.sync {} } }
     }
 
     /// Runs for `seconds` of simulated time.

@@ -8,6 +8,10 @@ import Glibc
 /// length is exact (`offsetof(sun_path) + length`, no trailing NUL), because
 /// for abstract names every byte of the length is part of the name.
 /// `MSG_NOSIGNAL` keeps a vanished manager from killing us with SIGPIPE.
+/// `MSG_DONTWAIT`: a manager that stops reading fills the socket's queue
+/// (`net.unix.max_dgram_qlen`, 10 datagrams by default) and a blocking send
+/// would then freeze the daemon loop; a status line dropped instead is
+/// harmless, and the next watchdog ping comes half an interval later.
 ///
 /// Thread-safe: the socket and address never change after `init`, and
 /// `sendto` on a datagram socket is atomic.
@@ -44,7 +48,8 @@ public final class SdNotify: @unchecked Sendable {
     deinit { close(fd) }
 
     /// Sends one message, e.g. `"READY=1\nSTATUS=32 feeds"`. Returns false
-    /// when the datagram could not be sent (the manager went away).
+    /// when the datagram could not be sent (the manager went away or is not
+    /// reading).
     @discardableResult
     public func send(_ message: String) -> Bool {
         var bytes = Array(message.utf8)
@@ -55,7 +60,7 @@ public final class SdNotify: @unchecked Sendable {
                 ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                     var n: Int
                     repeat {
-                        n = sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, length)
+                        n = sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), sa, length)
                     } while n < 0 && errno == EINTR
                     return n
                 }
