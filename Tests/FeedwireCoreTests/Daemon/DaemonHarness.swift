@@ -74,13 +74,14 @@ final class DaemonHarness: @unchecked Sendable {
     /// Simulated time passes; due timers fire.
     func run(for seconds: Double) {
         timers.run(for: seconds)
-        _ = runner.snapshot()
+        settle()
     }
 
-    /// Lets queued completions run.
+    /// Lets queued work run, including chains of hops (a component's
+    /// completion hopping back to the queue, which starts the next one …).
     func settle() {
         timers.settle()
-        _ = runner.snapshot()
+        for _ in 0..<20 { runner.queue.sync {} }
     }
 
     func nextLoad(_ result: Result<LoadedConfig, ConfigError>) { recorder.loaderResult.withLock { $0 = result } }
