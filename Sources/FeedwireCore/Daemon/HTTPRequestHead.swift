@@ -40,9 +40,10 @@ public struct HTTPRequestHead: Sendable, Equatable {
         for b in bytes[0..<end] where !(b == 9 || b == 10 || b == 13 || (b >= 32 && b < 127)) {
             return .invalid(status: 400, reason: "invalid byte in request head")
         }
-        let text = String(decoding: bytes[0..<end], as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
+        // Split on bytes: as Swift Characters, "\r\n" is one grapheme and would not split on "\n".
+        var lines = bytes[0..<end].split(separator: 10, omittingEmptySubsequences: false).map { line -> Substring in
+            let trimmed = line.last == 13 ? line.dropLast() : line
+            return Substring(String(decoding: trimmed, as: UTF8.self))
         }
         while let last = lines.last, last.isEmpty { lines.removeLast() }
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line.
