@@ -13,8 +13,15 @@ import Synchronization
 public final class ManualTimers: WakeTimerFactory, @unchecked Sendable {
     public let clock: FakeClock
     private let all = Mutex<[ManualTimer]>([])
+    private let settleRounds: Int
 
-    public init(clock: FakeClock) { self.clock = clock }
+    /// `settleRounds`: how many rounds of `queue.sync {}` let chained work
+    /// (a completion that starts the next refresh, whose completion …) run
+    /// before time moves on.
+    public init(clock: FakeClock, settleRounds: Int = 64) {
+        self.clock = clock
+        self.settleRounds = max(1, settleRounds)
+    }
 
     public func makeTimer(name: String, queue: DispatchQueue, handler: @escaping () -> Void) -> WakeTimer {
         let timer = ManualTimer(name: name, queue: queue, clock: clock, handler: handler)
@@ -65,7 +72,7 @@ public final class ManualTimers: WakeTimerFactory, @unchecked Sendable {
             var seen = Set<ObjectIdentifier>()
             return timers.filter { !$0.isCancelled }.map(\.queue).filter { seen.insert(ObjectIdentifier($0)).inserted }
         }
-        for _ in 0..<2 { for q in queues { q.sync {} } }
+        for _ in 0..<settleRounds { for q in queues { q.sync {} } }
     }
 
     /// Runs for `seconds` of simulated time.

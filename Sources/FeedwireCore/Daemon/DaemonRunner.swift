@@ -148,7 +148,7 @@ public final class DaemonRunner: @unchecked Sendable {
     public func pollNow(_ name: String) {
         queue.async {
             guard self.phase == .running else { return }
-            if self.due.pollNow(name, now: self.clock.now()) { self.rearm() }
+            if self.due.pollNow(name, now: self.clock.now()) { self.tick() }
         }
     }
 
@@ -335,7 +335,9 @@ public final class DaemonRunner: @unchecked Sendable {
             return
         }
         maybeSendStatus(now: now, force: false)
-        rearm()
+        // Fill the freed slot right away (not via the timer): no moment where
+        // due feeds wait while a slot is free, which the watchdog would read as a stall.
+        tick()
     }
 
     func firstSyncFinished(now: Double) {
