@@ -13,8 +13,27 @@ import Logging
 /// timer (`WakeTimer` "schedule") is re-armed to the earliest due time of
 /// the `DueQueue` heap — not one timer per feed.
 ///
-/// Wiring (see `RunCommand`): create it, call `start()` on the main thread,
-/// then `dispatchMain()`.
+/// Wiring `feedwire run` (all on the main thread, in this order):
+///
+///     FeedwireLogging.bootstrap(level: cliLevel ?? configLevel)   // 1. logging, once
+///     let loaded = try configOption.load()                          // 2. config (exit 1/3)
+///     let store = try openStore(loaded.config.daemon.state)         // 3. store (exit 3)
+///     let metrics = FeedwireMetrics()                               //    shared with delivery
+///     var options = DaemonOptions()
+///     options.followConfigLogLevel = cliLevel == nil
+///     let runner = DaemonRunner(                                    // 4. the loop
+///         config: loaded.config, refresher: pipeline,               //    FeedRefresher
+///         components: [pipeline, delivery, publisher, store],       //    stop order; store last
+///         hooks: DaemonHooks(ready: { delivery.start() },
+///                            afterRefresh: { feed, report, state in … },
+///                            settled: { publisher.publishIfDirty() },
+///                            reloaded: { old, new in … },
+///                            storeHealthy: { store.isHealthy }),
+///         storedState: { names in store.pollStates(names) },
+///         loader: { try ConfigLoader.load(path: path) },
+///         options: options, metrics: metrics)
+///     try runner.start()      // binds metrics, signals, schedule, READY=1 (error → exit 3)
+///     dispatchMain()          // never returns; a graceful stop calls exit(0)
 public final class DaemonRunner: @unchecked Sendable {
     public enum Phase: String, Sendable {
         case created, running, stopping, stopped
