@@ -42,6 +42,12 @@ public final class MetricsRegistry: Sendable {
         var buckets: [UInt64] = []
         var sum: Double = 0
         var count: UInt64 = 0
+
+        mutating func record(_ value: Double, bucket: Int?) {
+            if let bucket { buckets[bucket] += 1 }
+            sum += value
+            count += 1
+        }
     }
 
     private struct Family {
@@ -91,25 +97,21 @@ public final class MetricsRegistry: Sendable {
     /// Records one observation in a histogram.
     public func observe(_ name: String, _ labels: [String: String] = [:], _ value: Double) {
         state.withLock { s in
-            guard var family = s.families[name], family.kind == .histogram else { return }
+            // Mutate in place: copying the family out would copy its whole series
+            // dictionary (10,000 feeds) on every update.
+            guard let bounds = s.families[name]?.bounds, s.families[name]?.kind == .histogram else { return }
             let key = Labels(labels)
-            var series = family.series[key] ?? Series(buckets: Array(repeating: 0, count: family.bounds.count))
-            if let i = family.bounds.firstIndex(where: { value <= $0 }) { series.buckets[i] += 1 }
-            series.sum += value
-            series.count += 1
-            family.series[key] = series
-            s.families[name] = family
+            let i = bounds.firstIndex { value <= $0 }
+            let empty = Series(buckets: Array(repeating: 0, count: bounds.count))
+            s.families[name]!.series[key, default: empty].record(value, bucket: i)
         }
     }
 
     /// Drops every series with this label value (a feed removed on reload).
     public func removeSeries(label: String, value: String) {
         state.withLock { s in
-            for name in s.order {
-                guard var family = s.families[name] else { continue }
-                let before = family.series.count
-                family.series = family.series.filter { $0.key.value(of: label) != value }
-                if family.series.count != before { s.families[name] = family }
+            for name in s.order where s.families[name]?.series.keys.contains(where: { $0.value(of: label) == value }) == true {
+                s.families[name]!.series = s.families[name]!.series.filter { $0.key.value(of: label) != value }
             }
         }
     }
@@ -160,12 +162,8 @@ public final class MetricsRegistry: Sendable {
 
     private func update(_ name: String, _ labels: [String: String], _ change: (inout Series) -> Void) {
         state.withLock { s in
-            guard var family = s.families[name], family.kind != .histogram else { return }
-            let key = Labels(labels)
-            var series = family.series[key] ?? Series()
-            change(&series)
-            family.series[key] = series
-            s.families[name] = family
+            guard let kind = s.families[name]?.kind, kind != .histogram else { return }
+            change(&s.families[name]!.series[Labels(labels), default: Series()])
         }
     }
 

@@ -82,7 +82,10 @@ public final class SdNotify: @unchecked Sendable {
 
     /// `STATUS=` must stay on one line: newlines would start new assignments.
     public static func statusLine(_ text: String) -> String {
-        "STATUS=" + text.map { $0 == "\n" || $0 == "\r" ? " " : String($0) }.joined()
+        // Scalars, not Characters: "\r\n" is a single Character and would slip through.
+        var line = String.UnicodeScalarView()
+        for u in text.unicodeScalars { line.append(u == "\n" || u == "\r" ? " " : u) }
+        return "STATUS=" + String(line)
     }
 }
 
