@@ -9,7 +9,8 @@ import Testing
 /// `make bench-schedule`: what managing 10,000 feeds costs the scheduler,
 /// over a simulated day on a fake clock. A benchmark, not a test: it only
 /// runs with FEEDWIRE_BENCH=1 and prints numbers; it asserts nothing about speed.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["FEEDWIRE_BENCH"] != nil))
+/// Serialized: the CPU figures are process-wide.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["FEEDWIRE_BENCH"] != nil))
 struct SchedulerBenchmark {
     static let feeds = Int(ProcessInfo.processInfo.environment["FEEDWIRE_BENCH_FEEDS"] ?? "") ?? 10_000
 
