@@ -297,6 +297,11 @@ public final class DaemonRunner: @unchecked Sendable {
             logger.debug("ignoring a second completion of the same refresh", metadata: ["feed": .string(name)])
             return
         }
+        guard !closing else {
+            // Abandoned at the shutdown grace: the components (the store among them) are stopping or stopped.
+            logger.debug("result arrived after the shutdown grace; ignored", metadata: ["feed": .string(name)])
+            return
+        }
         let now = clock.now()
         lastCompletion = now
         stuckWarned.remove(name)
