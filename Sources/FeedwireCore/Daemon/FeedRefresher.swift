@@ -3,16 +3,17 @@
 /// work (fetch → parse → track/store → publish/notify).
 
 /// What one refresh of one feed came to, as far as the loop cares. The real
-/// refresher maps its fetch outcome onto this:
+/// refresher builds it from the fetch (`init(fetch:…)` maps a `FetchOutcome`)
+/// and what parsing and storing found:
 ///
-/// | fetch result | report |
+/// | fetch / pipeline result | report |
 /// |---|---|
-/// | 200, parsed, stored | `.changed(newItems:updatedItems:hints:cache:)` |
-/// | 304 | `.notModified(cache:)` |
-/// | 410 | `.gone(status: 410)` |
-/// | 429/503 (+ `Retry-After`) | `.failed(message, status:, retryAfter:)` |
-/// | other HTTP error, transport error, not a feed | `.failed(message, status:)` |
-/// | any of the above after a permanent redirect (301/308) | the same, with `movedTo` |
+/// | `ok`, `moved`: parsed and stored | `.changed` with new/updated counts and the document's hints |
+/// | `notModified` | `.notModified` |
+/// | `gone` (410) | `.gone` |
+/// | `rateLimited`/`unavailable` (429/503) | `.failed` with `retryAfter` |
+/// | any other failure, or a body that is not a feed | `.failed` with the message |
+/// | a permanent redirect (`movedTo` set) | the same, with `movedTo` |
 public struct RefreshReport: Sendable, Equatable {
     public var outcome: PollOutcome
     /// Final HTTP status, when there was a response.
@@ -47,6 +48,22 @@ public struct RefreshReport: Sendable, Equatable {
         self.updatedItems = updatedItems
         self.failure = failure
         self.movedTo = movedTo
+    }
+
+    /// Maps a fetch outcome. For `ok`/`moved`, pass what the parse and the
+    /// store found; if the body turned out not to be a feed, report
+    /// `.failed(message)` instead (keeping `cache` and `movedTo` if you like).
+    public init(fetch: FetchOutcome, newItems: Int = 0, updatedItems: Int = 0, hints: PollHints? = nil) {
+        let outcome: PollOutcome
+        switch fetch.kind {
+        case .ok, .moved: outcome = .changed
+        case .notModified: outcome = .notModified
+        case .gone: outcome = .gone
+        default: outcome = .failed
+        }
+        self.init(outcome: outcome, httpStatus: fetch.status, retryAfter: fetch.retryAfter.map(Double.init),
+                  cache: fetch.cache, pollHints: outcome == .changed ? hints : nil, newItems: newItems,
+                  updatedItems: updatedItems, failure: fetch.isSuccess ? nil : fetch.message, movedTo: fetch.movedTo)
     }
 
     public static func changed(newItems: Int = 0, updatedItems: Int = 0, hints: PollHints = PollHints(),

@@ -1,5 +1,5 @@
-/// The values the poll policy decides from. Small value types of their own,
-/// so the policy does not depend on the fetch layer's types: the daemon maps
+/// The values the poll policy decides from. Small value types, so the policy
+/// depends on nothing but the fetch layer's `CacheHints`: the daemon maps
 /// each refresh onto them (see `RefreshReport`).
 
 /// `[daemon]` interval settings plus the policy's fixed rules.
@@ -45,52 +45,6 @@ public enum PollOutcome: String, Sendable, Equatable, CaseIterable {
     case failed
     /// 410 Gone: stop polling (RFC 9110 §15.5.11: "likely to be permanent").
     case gone
-}
-
-/// HTTP caching headers of a response (RFC 9111 §4.2.1), as numbers.
-public struct CacheHints: Sendable, Equatable {
-    /// `Cache-Control: max-age`, seconds.
-    public var maxAge: Double?
-    /// `Expires`, Unix seconds.
-    public var expires: Double?
-    /// `Date`, Unix seconds.
-    public var date: Double?
-
-    public init(maxAge: Double? = nil, expires: Double? = nil, date: Double? = nil) {
-        self.maxAge = maxAge
-        self.expires = expires
-        self.date = date
-    }
-
-    /// Reads `max-age` from a `Cache-Control` value. `no-store`, `no-cache`
-    /// and `must-revalidate … max-age=0` all mean "no freshness", which is
-    /// returned as 0. `s-maxage` is for shared caches and ignored.
-    public static func maxAge(cacheControl: String?) -> Double? {
-        guard let cacheControl else { return nil }
-        var result: Double?
-        for raw in cacheControl.split(separator: ",") {
-            let directive = raw.trimmingSpaces().lowercased()
-            if directive == "no-store" || directive == "no-cache" { return 0 }
-            guard directive.hasPrefix("max-age") else { continue }
-            let value = directive.dropFirst("max-age".count).trimmingSpaces()
-            guard value.hasPrefix("=") else { continue }
-            var digits = value.dropFirst().trimmingSpaces()
-            if digits.hasPrefix("\"") && digits.hasSuffix("\"") && digits.count >= 2 {
-                digits = digits.dropFirst().dropLast()
-            }
-            if result == nil, let n = Int(digits), n >= 0 { result = Double(n) }
-        }
-        return result
-    }
-
-    /// The freshness lifetime: `max-age` wins over `Expires`; `Expires − Date`,
-    /// or `Expires − receivedAt` when the response had no usable `Date`
-    /// (RFC 9111 §4.2.1). Nil when the response says nothing.
-    public func freshnessLifetime(receivedAt: Double) -> Double? {
-        if let maxAge { return max(0, maxAge) }
-        if let expires { return max(0, expires - (date ?? receivedAt)) }
-        return nil
-    }
 }
 
 /// What the daemon has observed about a feed's publishing.
@@ -175,14 +129,5 @@ public struct PollDecision: Sendable, Equatable {
         self.delay = delay
         self.reason = reason
         self.skipped = skipped
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingSpaces() -> SubSequence {
-        var s = self[...]
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }

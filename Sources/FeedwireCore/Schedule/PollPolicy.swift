@@ -69,7 +69,7 @@ public struct PollPolicy: Sendable, Equatable {
             guard let seconds, seconds > 0, seconds.isFinite else { return }
             if best == nil || seconds > best!.seconds { best = (seconds, reason) }
         }
-        consider(inputs.cache.freshnessLifetime(receivedAt: inputs.now), .cache)
+        consider(inputs.cache.freshnessLifetime.map(Double.init), .cache)
         consider(inputs.hints.ttlMinutes.map { Double($0) * 60 }, .ttl)
         consider(inputs.hints.syndicationInterval, .syndication)
         return best

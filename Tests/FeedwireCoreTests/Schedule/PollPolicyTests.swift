@@ -168,15 +168,25 @@ private func hints(ttl: Int? = nil, skipHours: Set<Int> = [], skipDays: Set<Int>
         let maxAge = decide(p, PollInputs(now: noon, outcome: .notModified, cache: CacheHints(maxAge: 1_500)))
         #expect(maxAge.delay == 1_500)
         #expect(maxAge.reason == .cache)
+        let stamp = { (t: Double) in Timestamp(seconds: Int64(t)) }
         let expires = decide(p, PollInputs(now: noon, outcome: .notModified,
-                                           cache: CacheHints(expires: noon + 2_000, date: noon - 400)))
+                                           cache: CacheHints(expires: stamp(noon + 2_000), date: stamp(noon - 400))))
         #expect(expires.delay == 2_400)
-        let noDate = decide(p, PollInputs(now: noon, outcome: .notModified, cache: CacheHints(expires: noon + 2_000)))
-        #expect(noDate.delay == 2_000)
         // RFC 9111 §4.2.1: max-age wins over Expires.
         let both = decide(p, PollInputs(now: noon, outcome: .notModified,
-                                        cache: CacheHints(maxAge: 1_000, expires: noon + 3_000, date: noon)))
+                                        cache: CacheHints(maxAge: 1_000, expires: stamp(noon + 3_000), date: stamp(noon))))
         #expect(both.delay == 1_000)
+        // no-cache asks caches to revalidate, not us to poll faster: the interval stays.
+        let noCache = decide(p, PollInputs(now: noon, outcome: .notModified, cache: CacheHints(maxAge: 0, noCache: true)))
+        #expect(noCache.delay == 900)
+    }
+
+    @Test func fromResponseHeaders() {
+        var headers = HTTPHeaders()
+        headers.add("Cache-Control", "public, max-age=2700")
+        let cache = CacheHints(headers: headers, now: Timestamp(seconds: Int64(noon)))
+        let d = decide(policy(), PollInputs(now: noon, outcome: .notModified, cache: cache))
+        #expect(d.delay == 2_700)
     }
 
     @Test func syndicationModule() {
@@ -190,14 +200,6 @@ private func hints(ttl: Int? = nil, skipHours: Set<Int> = [], skipDays: Set<Int>
                                             hints: hints(ttl: 25, period: "hourly", frequency: 3)))
         #expect(d.delay == 1_500)
         #expect(d.reason == .ttl)
-    }
-
-    @Test(arguments: [
-        ("public, max-age=300", Double?(300)), ("max-age=\"60\", must-revalidate", 60), ("no-cache", 0), ("no-store", 0),
-        ("s-maxage=100", nil), ("private", nil), ("max-age=abc", nil), ("MAX-AGE = 120", 120), ("", nil),
-    ])
-    func cacheControlMaxAge(header: String, expected: Double?) {
-        #expect(CacheHints.maxAge(cacheControl: header) == expected)
     }
 }
 
