@@ -1,0 +1,138 @@
+import Dispatch
+import Logging
+
+/// The daemon's side of publishing: writes every `[[output]]` and appends
+/// the change log, on its own serial queue so file I/O never blocks the
+/// daemon's queue (`DaemonHooks`: "hop to your own queue").
+///
+/// Wiring (`feedwire run`): `settled: { worker.publishIfDirty() }`,
+/// `reloaded: { _, new in worker.reload(new) }`, and the worker among the
+/// daemon's components before the store (it reads the store until it
+/// stops). `feedwire once` calls `publishNow()` after the refreshes.
+///
+/// Quiet by construction: `OutputPublisher` skips outputs whose store
+/// content has not moved and leaves identical files untouched. A failing
+/// output (say, a read-only directory) is logged when it starts failing and
+/// when its message changes, not on every wave, and logged again when it
+/// recovers; the other outputs are published regardless.
+public final class PublishWorker: DaemonComponent, @unchecked Sendable {
+    // @unchecked Sendable: every mutable property is confined to `queue`.
+    public let componentName = "publisher"
+    private let queue = DispatchQueue(label: "feedwire.publish")
+    private let reader: any StoryReader
+    private let clock: any Clock
+    private let logger: Logger
+    private let publisher = OutputPublisher()
+
+    private var config: FeedwireConfig
+    private var changeLog: ChangeLogWriter?
+    /// The last error message per output (and "changelog"), to log changes only.
+    private var failing: [String: String] = [:]
+    private var queued = false
+    private var stopped = false
+
+    public init(config: FeedwireConfig, reader: any StoryReader, clock: any Clock = SystemClock(),
+                logger: Logger = Logger(label: "feedwire")) {
+        self.config = config
+        self.reader = reader
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Asks for a publishing pass; returns at once. Calls while a pass is
+    /// queued and not yet started are coalesced into it.
+    public func publishIfDirty() {
+        queue.async { [self] in
+            guard !queued, !stopped else { return }
+            queued = true
+            queue.async { [self] in
+                queued = false
+                if !stopped { _ = pass() }
+            }
+        }
+    }
+
+    /// Publishes every output and catches the change log up now, on the
+    /// calling thread (waits for a pass in progress). Returns what each output did.
+    @discardableResult
+    public func publishNow() -> [PublishResult] {
+        queue.sync { stopped ? [] : pass() }
+    }
+
+    /// A new configuration (SIGHUP): outputs are compared with what was
+    /// published (a changed output renders again), the change log reopens
+    /// when its path or rotation settings changed.
+    public func reload(_ new: FeedwireConfig) {
+        queue.async { [self] in
+            let old = config.daemon
+            config = new
+            if old.changelog != new.daemon.changelog || old.changelogMaxSize != new.daemon.changelogMaxSize
+                || old.changelogKeep != new.daemon.changelogKeep {
+                changeLog?.close()
+                changeLog = nil
+            }
+            let names = Set(new.outputs.map(\.name))
+            failing = failing.filter { names.contains($0.key) || $0.key == "changelog" }
+        }
+    }
+
+    /// Waits for the pass in progress, closes the change log and stops.
+    public func shutdown(deadline: Double, completion: @escaping @Sendable () -> Void) {
+        queue.async { [self] in
+            stopped = true
+            changeLog?.close()
+            changeLog = nil
+            completion()
+        }
+    }
+
+    // MARK: On `queue`
+
+    private func pass() -> [PublishResult] {
+        var results: [PublishResult] = []
+        let now = clock.timestamp
+        for output in config.outputs {
+            do {
+                let result = try publisher.publish(output, config: config, reader: reader, now: now)
+                results.append(result)
+                recovered(output.name, what: "output \"\(output.name)\" (\(output.path))")
+                if result.changed {
+                    logger.debug("wrote \(output.path) (\(result.count) \(output.format == .changes ? "events" : "stories"))",
+                                 metadata: ["output": .string(output.name)])
+                }
+            } catch {
+                failed(output.name, "output \"\(output.name)\" was not published: \(error)")
+            }
+        }
+        appendChangeLog()
+        return results
+    }
+
+    private func appendChangeLog() {
+        let settings = config.daemon
+        guard !settings.changelog.isEmpty else { return }
+        do {
+            if changeLog == nil {
+                changeLog = try ChangeLogWriter(path: settings.changelog, maxSize: settings.changelogMaxSize,
+                                                keep: settings.changelogKeep)
+            }
+            try changeLog?.catchUp(from: reader)
+            recovered("changelog", what: "change log \(settings.changelog)")
+        } catch {
+            changeLog?.close()
+            changeLog = nil
+            failed("changelog", "the change log \(settings.changelog) was not written (it catches up on the next pass): \(error)")
+        }
+    }
+
+    private func failed(_ key: String, _ message: String) {
+        guard failing[key] != message else { return }
+        failing[key] = message
+        logger.error("\(message)")
+    }
+
+    private func recovered(_ key: String, what: String) {
+        guard failing.removeValue(forKey: key) != nil else { return }
+        logger.notice("\(what) is written again")
+    }
+}
