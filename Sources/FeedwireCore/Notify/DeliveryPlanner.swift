@@ -112,6 +112,6 @@ public enum DeliveryPlanner {
 
     static func digestLine(_ unit: Unit) -> DigestLine {
         if unit.kind.isHealth { return HealthMessage.make(unit.lead.event).digestLine(rowIDs: unit.rowIDs) }
-        return StoryMessage.make(event: unit.lead.event, entry: unit.entry).digestLine(rowIDs: unit.rowIDs)
+        return StoryMessage.make(event: unit.lead.event, entry: unit.entry, withSummary: false).digestLine(rowIDs: unit.rowIDs)
     }
 }

@@ -328,7 +328,9 @@ public final class DeliveryWorker: @unchecked Sendable {
                 switch d.mode {
                 case let .edit(original): keep = original
                 case let .reply(root): keep = root ?? remote
-                case .post: keep = d.isDigest ? nil : remote
+                case .post:
+                    // Only an announcement (or an update posted anew) becomes the story's message to edit later.
+                    if case let .story(s) = d.body, s.kind == .new || s.kind == .updated { keep = remote } else { keep = nil }
                 }
                 try outbox.markDelivered(d.rowIDs, at: stamp, remote: keep)
                 t?.forcePost.subtract(d.rowIDs)

@@ -62,7 +62,8 @@ struct RichTextBuilder {
                 lineBreak()
                 continue
             }
-            if c.isWhitespace && c != "\u{00A0}" {
+            // No-break spaces collapse like spaces: chat text has no layout to protect.
+            if c.isWhitespace {
                 pendingSpace = true
                 continue
             }
@@ -282,7 +283,8 @@ struct Tokenizer {
         case "br":
             builder.lineBreak()
         case "li":
-            builder.paragraphBreak()
+            // Items of one list are lines of one paragraph (the list itself is a block).
+            builder.lineBreak()
             builder.addRaw("• ")
         case "pre":
             builder.paragraphBreak()
@@ -314,7 +316,7 @@ struct Tokenizer {
             preDepth = max(0, preDepth - 1)
             builder.paragraphBreak()
         case "li":
-            builder.paragraphBreak()
+            builder.lineBreak()
         case "td", "th":
             builder.pendingSpace = true
         case "br":

@@ -73,7 +73,7 @@ public struct MatrixFormatter: ChatFormatter {
                 html.append(h.render(summary))
             }
         }
-        if let link = s.link { plain.append(link) }
+        if let link = s.link { plain.append(URLText.display(link)) }
         return MatrixFormatter.event(body: plain.joined(separator: "\n\n"), html: html.joined(separator: "<br><br>"), mode: mode)
     }
 
@@ -94,7 +94,7 @@ public struct MatrixFormatter: ChatFormatter {
         var items: [String] = []
         for line in d.lines {
             body.append("• " + p.text(line.marker + line.title) + (line.note.isEmpty ? "" : " — " + p.text(line.note))
-                        + (line.link.map { " " + $0 } ?? ""))
+                        + (line.link.map { " " + URLText.display($0) } ?? ""))
             let title = line.link.map { x.link(line.marker + line.title, $0) } ?? x.text(line.marker + line.title)
             items.append("<li>" + title + (line.note.isEmpty ? "" : " — " + x.text(line.note)) + "</li>")
         }

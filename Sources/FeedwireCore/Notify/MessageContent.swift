@@ -182,10 +182,11 @@ extension HealthMessage {
 }
 
 extension StoryMessage {
-    public static func make(event: ChangeEvent, entry: StoryEntry?) -> StoryMessage {
+    /// - Parameter withSummary: false for digest lines, which show no summary (saves the HTML conversion).
+    public static func make(event: ChangeEvent, entry: StoryEntry?, withSummary: Bool = true) -> StoryMessage {
         let item = entry?.item
         let link = (item?.link).flatMap { URLText.absoluteHTTP($0) }
-        let summaryHTML = item?.summary.flatMap { $0.isEmpty ? nil : $0 } ?? item?.content
+        let summaryHTML = withSummary ? item?.summary.flatMap { $0.isEmpty ? nil : $0 } ?? item?.content : nil
         let summaryType = item?.summary.flatMap { $0.isEmpty ? nil : $0 } != nil ? item?.summaryType : item?.contentType
         var summary = RichText()
         if let summaryHTML {

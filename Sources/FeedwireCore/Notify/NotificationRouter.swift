@@ -13,6 +13,8 @@ public struct NotificationRouter: Sendable {
         var tags: Set<String>
         var include: [Pattern]
         var exclude: [Pattern]
+        /// Some include pattern was given (even one that did not compile): only matches pass.
+        var filters: Bool
     }
 
     /// A compiled case-insensitive pattern. `NSRegularExpression` is
@@ -38,7 +40,9 @@ public struct NotificationRouter: Sendable {
 
     let rules: [Rule]
     let feedTags: [String: Set<String>]
-    /// Patterns that did not compile (ignored; `feedwire check` reports them).
+    /// Patterns that did not compile. An invalid `include` matches nothing
+    /// (a filter the operator meant must not turn into a flood); an invalid
+    /// `exclude` excludes nothing. `feedwire check` reports them.
     public let invalidPatterns: [InvalidPattern]
 
     public init(config: FeedwireConfig) {
@@ -58,7 +62,7 @@ public struct NotificationRouter: Sendable {
         }
         rules = notifiers.map { n in
             Rule(name: n.name, config: n, feeds: Set(n.feeds), tags: Set(n.tags.map { $0.lowercased() }),
-                 include: compile(n.include, n), exclude: compile(n.exclude, n))
+                 include: compile(n.include, n), exclude: compile(n.exclude, n), filters: !n.include.isEmpty)
         }
         var tags: [String: Set<String>] = [:]
         for f in feeds { tags[f.name] = Set(f.tags.map { $0.lowercased() }) }
@@ -74,7 +78,7 @@ public struct NotificationRouter: Sendable {
         var out: [String] = []
         for rule in rules where rule.config.wants(kind) && selects(rule, feed: feed) {
             if !kind.isHealth {
-                if !rule.include.isEmpty, !rule.include.contains(where: { $0.matches(title) || $0.matches(text) }) { continue }
+                if rule.filters, !rule.include.contains(where: { $0.matches(title) || $0.matches(text) }) { continue }
                 if rule.exclude.contains(where: { $0.matches(title) || $0.matches(text) }) { continue }
             }
             out.append(rule.name)
@@ -88,7 +92,7 @@ public struct NotificationRouter: Sendable {
             return targets(kind: event.kind, feed: event.feed, title: event.previousTitle ?? "", text: event.message ?? "")
         }
         let title = StoryMessage.plainTitle(item.title, item.titleType)
-        let needsText = rules.contains { !$0.include.isEmpty || !$0.exclude.isEmpty }
+        let needsText = rules.contains { $0.filters || !$0.exclude.isEmpty }
         var text = ""
         if needsText, let body = item.summary ?? item.content {
             let type = item.summary != nil ? item.summaryType : item.contentType

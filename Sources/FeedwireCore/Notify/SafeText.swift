@@ -96,8 +96,9 @@ public enum SafeText {
                 guard lower == w else { matched = false; break }
                 j += 1
             }
-            // A keyword followed by a letter is another word (`@heretic`).
-            if matched, j >= scalars.count || !isWordScalar(scalars[j]) { return true }
+            // Whatever follows: services disagree on where a mention ends
+            // (`@everyone_` pings on Discord), and a joiner in `@heretic` is invisible.
+            if matched { return true }
         }
         return false
     }

@@ -24,6 +24,12 @@ public struct RateHint: Sendable, Equatable {
     public var remaining: Int?
     /// Seconds until the window resets.
     public var resetAfter: Double?
+
+    public init(limit: Int? = nil, remaining: Int? = nil, resetAfter: Double? = nil) {
+        self.limit = limit
+        self.remaining = remaining
+        self.resetAfter = resetAfter
+    }
 }
 
 /// Reads service answers: success and remote ids, rate limits, gone

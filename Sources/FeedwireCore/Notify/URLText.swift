@@ -53,9 +53,23 @@ public enum URLText {
         return nil
     }
 
+    /// A usable link: characters that may not appear in a URI (RFC 3986
+    /// §2: space, `<`, `>`, `"`, `{`, `}`, `|`, `\`, `^`, `` ` ``, controls,
+    /// non-ASCII) percent-encoded, at most `maxLinkLength` bytes.
     static func valid(_ url: String) -> String? {
-        guard url.utf8.count <= maxLinkLength else { return nil }
-        return url
+        var out = ""
+        out.reserveCapacity(url.utf8.count)
+        for b in url.utf8 {
+            switch b {
+            case 0...0x20, 0x7F...0xFF, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "{"),
+                 UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"), UInt8(ascii: "`"):
+                out += "%" + hex2(b)
+            default:
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            }
+        }
+        guard out.utf8.count <= maxLinkLength else { return nil }
+        return out
     }
 
     /// Percent-encodes every byte outside RFC 3986 unreserved characters:
@@ -80,7 +94,18 @@ public enum URLText {
     public static func encodeForMarkup(_ url: String) -> String {
         var out = ""
         out.reserveCapacity(url.utf8.count)
-        for b in url.utf8 {
+        // `@` after the authority is percent-encoded too, so a URL in message
+        // text can never read as a mention (`…?by=@channel`).
+        let bytes = Array(url.utf8)
+        var pathStart = bytes.count
+        if let sep = ByteSearch.index(of: Array("://".utf8), in: bytes) {
+            pathStart = bytes[(sep + 3)...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        }
+        for (i, b) in bytes.enumerated() {
+            if b == UInt8(ascii: "@"), i >= pathStart {
+                out += "%40"
+                continue
+            }
             switch b {
             case 0...0x20, 0x7F...0xFF, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"), UInt8(ascii: "("),
                  UInt8(ascii: ")"), UInt8(ascii: "\""), UInt8(ascii: "`"), UInt8(ascii: "\\"), UInt8(ascii: "["), UInt8(ascii: "]"),
@@ -92,6 +117,9 @@ public enum URLText {
         }
         return out
     }
+
+    /// A URL as plain message text (Matrix `body`): as `encodeForMarkup`.
+    public static func display(_ url: String) -> String { encodeForMarkup(url) }
 
     /// Appends `name=value` to a URL's query string.
     public static func appendingQuery(_ url: String, _ name: String, _ value: String) -> String {
@@ -153,5 +181,13 @@ extension String {
             }
         }
         return out
+    }
+}
+
+enum ByteSearch {
+    static func index(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard needle.count <= bytes.count else { return nil }
+        for i in 0...(bytes.count - needle.count) where bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle { return i }
+        return nil
     }
 }
