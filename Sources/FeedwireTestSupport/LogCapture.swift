@@ -7,6 +7,8 @@ public final class LogCapture: Sendable {
     public struct Entry: Sendable, Equatable {
         public var level: Logger.Level
         public var message: String
+        /// `.error` or worse (tests need not import Logging to ask).
+        public var isError: Bool { level >= .error }
     }
 
     private let entries = Mutex<[Entry]>([])
