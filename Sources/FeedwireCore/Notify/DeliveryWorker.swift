@@ -26,6 +26,11 @@ public final class DeliveryWorker: @unchecked Sendable {
         public var fetchLimit: Int = 1_000
         /// Seed for retry jitter.
         public var seed: UInt64 = UInt64(truncatingIfNeeded: Int64(monotonicSeconds() * 1e9))
+        /// Delays before attempts 2…n (defaults.md); tests shorten them to keep real waiting short.
+        public var retrySchedule: [Double] = RetryPolicy.schedule
+        /// First pause after `RetryPolicy.failuresBeforePause` consecutive failures (doubles up to `maxPause`).
+        public var firstPause: Double = RetryPolicy.firstPause
+        public var maxPause: Double = RetryPolicy.maxPause
         public init() {}
     }
 
@@ -332,6 +337,7 @@ public final class DeliveryWorker: @unchecked Sendable {
                     // Only an announcement (or an update posted anew) becomes the story's message to edit later.
                     if case let .story(s) = d.body, s.kind == .new || s.kind == .updated { keep = remote } else { keep = nil }
                 }
+                CrashPoint.hit(CrashPoint.deliveryBeforeMark)
                 try outbox.markDelivered(d.rowIDs, at: stamp, remote: keep)
                 t?.forcePost.subtract(d.rowIDs)
                 logger.debug("notifier \(name): delivered \(rows)")
@@ -352,18 +358,21 @@ public final class DeliveryWorker: @unchecked Sendable {
                 var nextAttempt: Double?
                 for (id, attempts) in zip(d.rowIDs, d.attempts) {
                     let n = attempts + 1
-                    if let delay = RetryPolicy.delay(afterAttempts: n, random: rng.unit()) {
-                        try outbox.markRetry(id, attempts: n, notBefore: Timestamp(unix: now + delay), error: detail)
+                    if let delay = RetryPolicy.delay(afterAttempts: n, random: rng.unit(), schedule: settings.retrySchedule) {
+                        // Rounded up: never before the scheduled time.
+                        let due = Timestamp(seconds: Int64((now + delay).rounded(.up)))
+                        try outbox.markRetry(id, attempts: n, notBefore: due, error: detail)
                         nextAttempt = min(nextAttempt ?? delay, delay)
                     } else {
                         dead.append(id)
                     }
                 }
                 if !dead.isEmpty {
-                    try outbox.markDead(dead, at: stamp, error: "gave up after \(RetryPolicy.maxAttempts) attempts: \(detail)")
-                    logger.error("notifier \(name): gave up on \(dead.count) message(s) after \(RetryPolicy.maxAttempts) attempts (\(detail)); see `feedwire outbox list --target \(name)`, `feedwire outbox retry` resends them")
+                    let attempts = settings.retrySchedule.count + 1
+                    try outbox.markDead(dead, at: stamp, error: "gave up after \(attempts) attempts: \(detail)")
+                    logger.error("notifier \(name): gave up on \(dead.count) message(s) after \(attempts) attempts (\(detail)); see `feedwire outbox list --target \(name)`, `feedwire outbox retry` resends them")
                 }
-                if let pause = RetryPolicy.pause(afterFailures: failures) {
+                if let pause = RetryPolicy.pause(afterFailures: failures, first: settings.firstPause, max: settings.maxPause) {
                     t?.shaper.block(until: now + pause, reason: "paused after \(failures) consecutive failures")
                     logger.warning("notifier \(name): \(failures) failures in a row (\(detail)); pausing it for \(Self.seconds(pause))")
                 } else if let nextAttempt {

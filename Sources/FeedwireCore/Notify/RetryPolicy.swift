@@ -17,7 +17,7 @@ public enum RetryPolicy {
 
     /// Delay before the next attempt after `attempts` failed ones, or nil
     /// when the schedule is exhausted. `random` is uniform in [0, 1).
-    public static func delay(afterAttempts attempts: Int, random: Double) -> Double? {
+    public static func delay(afterAttempts attempts: Int, random: Double, schedule: [Double] = schedule) -> Double? {
         guard attempts >= 1, attempts <= schedule.count else { return nil }
         let base = schedule[attempts - 1]
         return base * (1 + jitter * (2 * random - 1))
@@ -35,10 +35,10 @@ public enum RetryPolicy {
     }
 
     /// Pause after `failures` consecutive 5xx/timeouts, or nil below the threshold.
-    public static func pause(afterFailures failures: Int) -> Double? {
+    public static func pause(afterFailures failures: Int, first: Double = firstPause, max limit: Double = maxPause) -> Double? {
         guard failures >= failuresBeforePause else { return nil }
         let doublings = min(failures - failuresBeforePause, 20)
-        return min(firstPause * Double(1 << doublings), maxPause)
+        return min(first * Double(1 << doublings), limit)
     }
 }
 

@@ -77,3 +77,34 @@ func waitUntilDelivered(_ queue: InMemoryDeliveryQueue, timeout: Double = 60) ->
     }
     return false
 }
+
+/// Worker settings for tests against a real server: short retry delays and pauses.
+func fastSettings(seed: UInt64 = 1) -> DeliveryWorker.Settings {
+    var s = DeliveryWorker.Settings()
+    s.seed = seed
+    s.retrySchedule = [0.3, 0.3, 0.5, 0.5, 1, 1, 1]
+    s.firstPause = 0.5
+    s.maxPause = 2
+    s.pollInterval = 0.2
+    return s
+}
+
+/// Seconds since 1970 of a chat_sink record's `time` (`2025-11-25T12:00:03.412Z`).
+func sinkTime(_ record: JSONValue) -> Double {
+    let t = record["time"]?.stringValue ?? ""
+    let parts = t.dropLast().split(separator: "T")
+    guard parts.count == 2 else { return 0 }
+    let d = parts[0].split(separator: "-").compactMap { Int($0) }
+    let c = parts[1].split(separator: ":")
+    guard d.count == 3, c.count == 3, let h = Int(c[0]), let m = Int(c[1]), let s = Double(c[2]) else { return 0 }
+    return Double(Timestamp(year: d[0], month: d[1], day: d[2], hour: h, minute: m).seconds) + s
+}
+
+/// The sink's own retry-after for a rate-limited record (from its problem text "retry after 0.734s").
+func sinkRetryAfter(_ record: JSONValue) -> Double? {
+    for p in record["problems"]?.arrayValue ?? [] {
+        guard let text = p.stringValue, let r = text.range(of: "retry after ") else { continue }
+        return Double(text[r.upperBound...].prefix { $0.isNumber || $0 == "." })
+    }
+    return nil
+}
