@@ -40,7 +40,8 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
 
     public func dueMessages(target: String, now: Timestamp, limit: Int) throws -> [OutboxMessage] {
         state.withLock { s in
-            Array(s.rows.values.filter { $0.target == target && $0.state == .pending && $0.notBefore <= now }
+            guard s.disabled[target] == nil else { return [] }
+            return Array(s.rows.values.filter { $0.target == target && $0.state == .pending && $0.notBefore <= now }
                 .sorted { $0.id < $1.id }.prefix(limit))
         }
     }
@@ -65,7 +66,8 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
                 r.lastError = nil
                 s.rows[id] = r
                 s.deliveredAt[id] = at
-                if let remote, let story = r.event.storyID ?? r.entry?.item.storyID {
+                // As the SQLite store: the first message that announced a story is the one later edits refer to.
+                if let remote, let story = r.event.storyID ?? r.entry?.item.storyID, s.remotes[InMemoryDeliveryQueue.key(r.target, story)] == nil {
                     s.remotes[InMemoryDeliveryQueue.key(r.target, story)] = remote
                 }
             }
@@ -74,7 +76,7 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
 
     public func markRetry(_ id: Int64, attempts: Int, notBefore: Timestamp, error: String) throws {
         state.withLock { s in
-            guard var r = s.rows[id] else { return }
+            guard var r = s.rows[id], r.state == .pending else { return }
             r.attempts = attempts
             r.notBefore = notBefore
             r.lastError = error
@@ -85,7 +87,7 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
     public func markDead(_ ids: [Int64], at: Timestamp, error: String) throws {
         state.withLock { s in
             for id in ids {
-                guard var r = s.rows[id] else { continue }
+                guard var r = s.rows[id], r.state == .pending else { continue }
                 r.state = .dead
                 r.lastError = error
                 s.rows[id] = r
@@ -125,7 +127,6 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
                 r.state = .pending
                 r.attempts = 0
                 r.notBefore = now
-                r.lastError = nil
                 s.rows[id] = r
                 n += 1
             }
@@ -136,7 +137,7 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
     public func drop(target: String?, ids: [Int64]?, at: Timestamp) throws -> Int {
         state.withLock { s in
             var n = 0
-            for (id, var r) in s.rows where r.state == .pending || (ids != nil && r.state == .dead) {
+            for (id, var r) in s.rows where r.state == .pending {
                 if let target, r.target != target { continue }
                 if let ids, !ids.contains(id) { continue }
                 r.state = .dead

@@ -49,3 +49,27 @@ import Testing
         #expect(code == 0, "\(summary)")
     }
 }
+
+@Suite(.serialized) struct TestNotificationTests {
+    /// `feedwire notify test`'s engine: one message per service, each `ok`.
+    @Test func testMessageToEveryService() throws {
+        let sink = try ChatSinkHarness()
+        for n in NotifyFixtures.notifiers(sinkBase: sink.base) {
+            let endpoint = try NotifierEndpoint(config: n)
+            let result = TestNotification.send(endpoint: endpoint, transport: LoopbackTransport(), now: SystemClock().timestamp)
+            #expect(result.succeeded, "\(n.name): \(result.summary)")
+            #expect(result.response.map { (200..<300).contains($0.status) } == true)
+        }
+        let records = try sink.records()
+        #expect(records.count == 9)
+        #expect(records.allSatisfy { $0["verdict"]?.stringValue == "ok" }, "\(sink.problems(records))")
+    }
+
+    @Test func goneEndpointIsReported() throws {
+        let sink = try ChatSinkHarness()
+        let n = NotifierConfig(name: "dead", type: .discord, url: Secret(.inline("\(sink.base)/discord/1/gone")))
+        let result = TestNotification.send(endpoint: try NotifierEndpoint(config: n), transport: LoopbackTransport(), now: SystemClock().timestamp)
+        #expect(!result.succeeded)
+        #expect(result.summary.contains("endpoint is gone") && result.summary.contains("Unknown Webhook"))
+    }
+}
