@@ -29,7 +29,7 @@ public enum ChatMarkup: Sendable, Equatable {
         switch self {
         case .plain, .teams, .gchatText: return safe
         case .slack: return ChatMarkup.escapeSlack(safe)
-        case .discord: return ChatMarkup.escapeMarkdown(safe, extra: "|")
+        case .discord: return ChatMarkup.escapeMarkdown(safe, extra: "|")  // `|` starts Discord spoilers
         case .markdown: return ChatMarkup.escapeMarkdown(safe, extra: "")
         case .telegramHTML, .html: return ChatMarkup.escapeHTML(safe)
         }
@@ -166,8 +166,11 @@ public enum ChatMarkup: Sendable, Equatable {
 
     /// CommonMark-style backslash escapes for the characters that format
     /// inline text, plus `#`, `>`, `-`, `+` at the start of a line.
+    static let markdownInline: Set<Unicode.Scalar> = Set("\\*_~`[]".unicodeScalars)
+    static let discordInline: Set<Unicode.Scalar> = markdownInline.union(["|"])
+
     static func escapeMarkdown(_ s: String, extra: String) -> String {
-        let inline: Set<Unicode.Scalar> = Set("\\*_~`[]".unicodeScalars).union(extra.unicodeScalars)
+        let inline = extra.isEmpty ? markdownInline : discordInline
         var out = ""
         out.reserveCapacity(s.utf8.count + 16)
         var lineStart = true

@@ -72,8 +72,17 @@ public enum DeliveryPlanner {
         guard !units.isEmpty else { return Plan(delivery: nil, digestMode: false) }
         let digesting = digestMode || units.count > max(threshold, 1)
         if digesting && units.count > 1 {
-            let lines = units.map(digestLine)
-            let n = formatter.digestCapacity(lines, endpoint: endpoint)
+            // Lines are built for a growing prefix only (32, 64, 128 …): a
+            // burst of thousands costs what one full message holds, not more.
+            var lines: [DigestLine] = []
+            var n = 0
+            var window = min(units.count, 32)
+            while true {
+                lines += units[lines.count..<window].map(digestLine)
+                n = formatter.digestCapacity(lines, endpoint: endpoint)
+                if n < lines.count || window == units.count { break }
+                window = min(units.count, window * 2)
+            }
             let chosen = Array(units.prefix(max(1, n)))
             let rows = chosen.flatMap(\.rows)
             let ids = rows.map(\.id)

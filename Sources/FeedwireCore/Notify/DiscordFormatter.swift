@@ -73,29 +73,47 @@ public struct DiscordFormatter: ChatFormatter {
                         ("allowed_mentions", DiscordFormatter.noMentions)])
     }
 
+    /// Lines fill the content (after the headline) first, then embed
+    /// descriptions: as many stories per message as Discord's limits allow.
     public func digest(_ d: DigestMessage, endpoint: NotifierEndpoint) -> JSONValue {
         let md = ChatMarkup.discord
+        let u = DiscordFormatter.unit
+        var content = "📰 " + md.bold(md.text(d.title))
+        var contentCount = u.count(content)
         var embeds: [String] = []
         var current = ""
+        var currentCount = 0
+        var inContent = true
         for line in d.lines {
-            let text = DiscordFormatter.digestLine(line, md)
-            if !current.isEmpty, DiscordFormatter.unit.count(current) + 1 + DiscordFormatter.unit.count(text) > DiscordFormatter.descriptionLimit {
+            let text = DiscordFormatter.cut(DiscordFormatter.digestLine(line, note: d.note(line), md), DiscordFormatter.descriptionLimit)
+            let n = u.count(text)
+            if inContent {
+                if contentCount + 1 + n <= DiscordFormatter.contentLimit {
+                    content += "\n" + text
+                    contentCount += 1 + n
+                    continue
+                }
+                inContent = false
+            }
+            if !current.isEmpty, currentCount + 1 + n > DiscordFormatter.descriptionLimit {
                 embeds.append(current)
                 current = ""
+                currentCount = 0
             }
-            current += (current.isEmpty ? "" : "\n") + DiscordFormatter.cut(text, DiscordFormatter.descriptionLimit)
+            currentCount += (current.isEmpty ? 0 : 1) + n
+            current += (current.isEmpty ? "" : "\n") + text
         }
         if !current.isEmpty { embeds.append(current) }
-        return .object([
-            ("content", .string("📰 " + md.bold(md.text(d.headline)))),
-            ("embeds", .array(embeds.map { .object([("description", .string($0)), ("color", .int(DiscordFormatter.colourNew))]) })),
+        return .object(omittingNil: [
+            ("content", .string(content)),
+            ("embeds", embeds.isEmpty ? nil : .array(embeds.map { .object([("description", .string($0)), ("color", .int(DiscordFormatter.colourNew))]) })),
             ("allowed_mentions", DiscordFormatter.noMentions),
         ])
     }
 
-    static func digestLine(_ line: DigestLine, _ md: ChatMarkup) -> String {
+    static func digestLine(_ line: DigestLine, note: String, _ md: ChatMarkup) -> String {
         let title = line.link.map { md.link(line.marker + line.title, $0) } ?? md.text(line.marker + line.title)
-        return "• " + title + (line.note.isEmpty ? "" : " — " + md.text(line.note))
+        return "• " + title + (note.isEmpty ? "" : " — " + md.text(note))
     }
 
     public func fits(_ body: JSONValue) -> Bool {

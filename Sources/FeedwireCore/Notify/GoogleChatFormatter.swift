@@ -85,14 +85,14 @@ public struct GoogleChatFormatter: ChatFormatter {
         var chunk: [String] = []
         for line in d.lines {
             let title = line.link.map { h.link(line.marker + line.title, $0) } ?? h.text(line.marker + line.title)
-            chunk.append("• " + title + (line.note.isEmpty ? "" : " — " + h.text(line.note)))
+            chunk.append("• " + title + (d.note(line).isEmpty ? "" : " — " + h.text(d.note(line))))
             if chunk.count == GoogleChatFormatter.linesPerParagraph {
                 widgets.append(GoogleChatFormatter.paragraph(chunk.joined(separator: "<br>")))
                 chunk = []
             }
         }
         if !chunk.isEmpty { widgets.append(GoogleChatFormatter.paragraph(chunk.joined(separator: "<br>"))) }
-        return .object([("cardsV2", .array([GoogleChatFormatter.card(id: "digest", header: "📰 " + d.headline, subtitle: nil, widgets: widgets)]))])
+        return .object([("cardsV2", .array([GoogleChatFormatter.card(id: "digest", header: "📰 " + d.title, subtitle: nil, widgets: widgets)]))])
     }
 
     public func fits(_ body: JSONValue) -> Bool {

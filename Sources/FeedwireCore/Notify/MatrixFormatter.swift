@@ -90,15 +90,15 @@ public struct MatrixFormatter: ChatFormatter {
 
     public func digest(_ d: DigestMessage, endpoint: NotifierEndpoint) -> JSONValue {
         let p = ChatMarkup.plain, x = ChatMarkup.html
-        var body = ["📰 " + p.text(d.headline)]
+        var body = ["📰 " + p.text(d.title)]
         var items: [String] = []
         for line in d.lines {
-            body.append("• " + p.text(line.marker + line.title) + (line.note.isEmpty ? "" : " — " + p.text(line.note))
+            body.append("• " + p.text(line.marker + line.title) + (d.note(line).isEmpty ? "" : " — " + p.text(d.note(line)))
                         + (line.link.map { " " + URLText.display($0) } ?? ""))
             let title = line.link.map { x.link(line.marker + line.title, $0) } ?? x.text(line.marker + line.title)
-            items.append("<li>" + title + (line.note.isEmpty ? "" : " — " + x.text(line.note)) + "</li>")
+            items.append("<li>" + title + (d.note(line).isEmpty ? "" : " — " + x.text(d.note(line))) + "</li>")
         }
-        let html = x.bold("📰 " + x.text(d.headline)) + "<ul>" + items.joined() + "</ul>"
+        let html = x.bold("📰 " + x.text(d.title)) + "<ul>" + items.joined() + "</ul>"
         return MatrixFormatter.event(body: body.joined(separator: "\n"), html: html, mode: .post)
     }
 

@@ -41,10 +41,10 @@ public struct MattermostFormatter: ChatFormatter {
 
     public func digest(_ d: DigestMessage, endpoint: NotifierEndpoint) -> JSONValue {
         let m = ChatMarkup.markdown
-        var lines = ["#### 📰 " + m.text(d.headline)]
+        var lines = ["#### 📰 " + m.text(d.title)]
         for line in d.lines {
             let title = line.link.map { m.link(line.marker + line.title, $0) } ?? m.text(line.marker + line.title)
-            lines.append("- " + title + (line.note.isEmpty ? "" : " — " + m.text(line.note)))
+            lines.append("- " + title + (d.note(line).isEmpty ? "" : " — " + m.text(d.note(line))))
         }
         return .object([("text", .string(lines.joined(separator: "\n")))])
     }

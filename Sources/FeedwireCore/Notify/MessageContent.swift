@@ -105,6 +105,19 @@ public struct DigestMessage: Sendable, Equatable {
 
     public init(lines: [DigestLine]) { self.lines = lines }
 
+    /// The note (source) every line shares, shown once in the headline instead of on every line.
+    public var commonNote: String? {
+        guard let first = lines.first?.note, !first.isEmpty, lines.count > 1,
+              lines.allSatisfy({ $0.note == first && !$0.kind.isHealth }) else { return nil }
+        return first
+    }
+
+    /// A line's note unless it is the common one.
+    public func note(_ line: DigestLine) -> String { commonNote == nil ? line.note : "" }
+
+    /// The headline with the common source: "43 new stories · World Wire".
+    public var title: String { headline + (commonNote.map { " · " + $0 } ?? "") }
+
     /// "12 new stories", "5 stories (3 new, 2 updated)", "2 feed alerts" …
     public var headline: String {
         var new = 0, updated = 0, gone = 0, health = 0

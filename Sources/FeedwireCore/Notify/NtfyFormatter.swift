@@ -75,9 +75,9 @@ public struct NtfyFormatter: ChatFormatter {
         let m = ChatMarkup.markdown
         let lines = d.lines.map { line -> String in
             let title = line.link.map { m.link(line.marker + line.title, $0) } ?? m.text(line.marker + line.title)
-            return "- " + title + (line.note.isEmpty ? "" : " — " + m.text(line.note))
+            return "- " + title + (d.note(line).isEmpty ? "" : " — " + m.text(d.note(line)))
         }
-        return publish(topic: topic(endpoint), title: "📰 " + d.headline, message: lines.joined(separator: "\n"),
+        return publish(topic: topic(endpoint), title: "📰 " + d.title, message: lines.joined(separator: "\n"),
                        click: nil, tags: ["newspaper"], priority: 3)
     }
 

@@ -76,18 +76,22 @@ public struct SlackFormatter: ChatFormatter {
         let m = ChatMarkup.slack
         var sections: [String] = []
         var current = ""
+        var currentCount = 0
         for line in d.lines {
             let title = line.link.map { m.link(line.marker + line.title, $0) } ?? m.text(line.marker + line.title)
-            let text = "• " + title + (line.note.isEmpty ? "" : " — " + m.text(line.note))
-            if !current.isEmpty, SlackFormatter.unit.count(current) + 1 + SlackFormatter.unit.count(text) > SlackFormatter.sectionLimit {
+            let text = "• " + title + (d.note(line).isEmpty ? "" : " — " + m.text(d.note(line)))
+            let n = SlackFormatter.unit.count(text)
+            if !current.isEmpty, currentCount + 1 + n > SlackFormatter.sectionLimit {
                 sections.append(current)
                 current = ""
+                currentCount = 0
             }
+            currentCount += (current.isEmpty ? 0 : 1) + n
             current += (current.isEmpty ? "" : "\n") + text
         }
         if !current.isEmpty { sections.append(current) }
-        let blocks = [SlackFormatter.header("📰 " + d.headline)] + sections.map(SlackFormatter.section)
-        return .object([("text", .string(m.text(d.headline))), ("blocks", .array(blocks))])
+        let blocks = [SlackFormatter.header("📰 " + d.title)] + sections.map(SlackFormatter.section)
+        return .object([("text", .string(m.text(d.title))), ("blocks", .array(blocks))])
     }
 
     public func fits(_ body: JSONValue) -> Bool {

@@ -66,10 +66,10 @@ public struct TeamsFormatter: ChatFormatter {
 
     public func digest(_ d: DigestMessage, endpoint: NotifierEndpoint) -> JSONValue {
         let m = ChatMarkup.teams
-        var body = [TeamsFormatter.textBlock("📰 " + m.text(d.headline), [("weight", .string("Bolder")), ("size", .string("Medium"))])]
+        var body = [TeamsFormatter.textBlock("📰 " + m.text(d.title), [("weight", .string("Bolder")), ("size", .string("Medium"))])]
         for line in d.lines {
             let title = line.link.map { m.link(line.marker + line.title, $0) } ?? m.text(line.marker + line.title)
-            body.append(TeamsFormatter.textBlock("• " + title + (line.note.isEmpty ? "" : " — " + m.text(line.note)),
+            body.append(TeamsFormatter.textBlock("• " + title + (d.note(line).isEmpty ? "" : " — " + m.text(d.note(line))),
                                                  [("spacing", .string("None"))]))
         }
         return TeamsFormatter.envelope(body: body, actions: [])

@@ -64,10 +64,10 @@ public struct TelegramFormatter: ChatFormatter {
 
     public func digest(_ d: DigestMessage, endpoint: NotifierEndpoint) -> JSONValue {
         let t = ChatMarkup.telegramHTML
-        var lines = ["📰 " + t.bold(t.text(d.headline))]
+        var lines = ["📰 " + t.bold(t.text(d.title))]
         for line in d.lines {
             let title = line.link.map { t.link(line.marker + line.title, $0) } ?? t.text(line.marker + line.title)
-            lines.append("• " + title + (line.note.isEmpty ? "" : " — " + t.text(line.note)))
+            lines.append("• " + title + (d.note(line).isEmpty ? "" : " — " + t.text(d.note(line))))
         }
         return message(lines.joined(separator: "\n"), delivery: .post, endpoint: endpoint)
     }

@@ -186,8 +186,11 @@ extension String {
 
 enum ByteSearch {
     static func index(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard needle.count <= bytes.count else { return nil }
-        for i in 0...(bytes.count - needle.count) where bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle { return i }
+        guard !needle.isEmpty, needle.count <= bytes.count else { return nil }
+        outer: for i in 0...(bytes.count - needle.count) {
+            for k in 0..<needle.count where bytes[i + k] != needle[k] { continue outer }
+            return i
+        }
         return nil
     }
 }

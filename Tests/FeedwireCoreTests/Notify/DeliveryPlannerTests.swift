@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func burstsBecomeFullDigestsUntilTheQueueIsEmpty() throws {
-        let due = (1...40).map { i -> OutboxMessage in
+        let due = (1...150).map { i -> OutboxMessage in
             let e = NotifyFixtures.entry(id: Int64(i), title: "Story number \(i) with a reasonably long headline about Europe")
             return row(Int64(i), NotifyFixtures.newEvent(e), e)
         }
@@ -66,7 +66,7 @@ import Testing
                                         endpoint: Endpoints.of(.ntfy), remote: { _ in nil })
         #expect(plan.digestMode)
         let first = try #require(plan.delivery)
-        #expect(first.isDigest && first.rowIDs.count > 10 && first.rowIDs.count < 40)
+        #expect(first.isDigest && first.rowIDs.count > 10 && first.rowIDs.count < 150)
         #expect(first.idempotencyKey == "fw-d1-\(first.rowIDs.count)-n\(first.rowIDs.count)-t")
         // Below the threshold but still in digest mode: still a digest.
         let rest = Array(due.dropFirst(first.rowIDs.count).prefix(3))
@@ -74,7 +74,7 @@ import Testing
                                     endpoint: Endpoints.of(.ntfy), remote: { _ in nil })
         #expect(plan.delivery?.isDigest == true && plan.delivery?.rowIDs.count == 3)
         // A single message left goes out as itself and ends digest mode.
-        plan = DeliveryPlanner.plan(due: [due[39]], target: "t", threshold: 10, digestMode: true, formatter: ntfy,
+        plan = DeliveryPlanner.plan(due: [due[149]], target: "t", threshold: 10, digestMode: true, formatter: ntfy,
                                     endpoint: Endpoints.of(.ntfy), remote: { _ in nil })
         #expect(plan.delivery?.isDigest == false)
         #expect(!plan.digestMode)

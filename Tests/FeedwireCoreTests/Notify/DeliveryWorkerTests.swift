@@ -317,7 +317,7 @@ final class HoldingTransport: HTTPTransport, @unchecked Sendable {
         #expect(w.runUntilIdle() == 1)
         #expect(pending == 0)
         let text = (try? JSONValue.parse(service.sent[0].request.body ?? []))?["text"]?.stringValue
-        #expect(text == "12 new stories")
+        #expect(text == "12 new stories · World Wire")
     }
 
     @Test func rateLimitHeadersHoldTheNextRequest() {

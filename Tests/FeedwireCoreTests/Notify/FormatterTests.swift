@@ -192,8 +192,9 @@ enum Endpoints {
             #expect(all.contains("Story 12"), "\(type)")
         }
         let (_, discord) = try body(.discord, d)
-        #expect(discord["embeds"]?[0]?["description"]?.stringValue?.contains("[Story 1 <b>&</b>](https://example.org/story/1?a=1&b=2)") == false)
-        #expect(discord["embeds"]?[0]?["description"]?.stringValue?.contains("(https://example.org/story/1?a=1&b=2)") == true)
+        let content = discord["content"]?.stringValue ?? ""
+        #expect(content.hasPrefix("📰 **12 new stories · World Wire**\n• [Story 1 <⁠b>&<⁠/b>](https://example.org/story/1?a=1&b=2)\n"))
+        #expect(!content.contains(" — World Wire"))
         #expect(try body(.webhook, d).1["data"]?["events"]?.arrayValue?.count == 12)
     }
 }
