@@ -143,7 +143,9 @@ extension StoryMessage {
         guard kind == .updated else { return [] }
         var lines: [String] = []
         if let previousTitle, !previousTitle.isEmpty {
-            lines.append(markup.italic(markup.text("Was:")) + " " + markup.removed(markup.text(previousTitle)))
+            // Old → new title.
+            lines.append(markup.italic(markup.text("Title:")) + " " + markup.removed(markup.text(previousTitle))
+                         + markup.text(" → ") + markup.text(title))
         }
         if let textDiff {
             let c = ChangeSummary(textDiff, maxCharacters: maxCharacters)

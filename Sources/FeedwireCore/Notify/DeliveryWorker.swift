@@ -16,6 +16,18 @@ import Logging
 /// service accepted them. A request in flight when the worker is stopped
 /// (or the process dies) leaves its rows pending; the next worker sends
 /// them again with the same idempotency key.
+///
+/// Wiring in the daemon:
+/// ```swift
+/// let router = NotificationRouter(config: config)          // rebuilt on reload
+/// try store.refresh(request) { router.targets(for: $0.event, entry: $0.entry) }
+/// let worker = DeliveryWorker(outbox: store, transport: curl, clock: SystemClock(),
+///                             notifiers: config.notifiers, daemon: config.daemon, logger: logger)
+/// worker.start()
+/// worker.wake()                                            // after each refresh that wrote rows
+/// worker.reconfigure(newConfig.notifiers, daemon: newConfig.daemon)   // SIGHUP
+/// worker.stop(grace: config.daemon.shutdownGrace)          // SIGTERM (not from the worker's queue)
+/// ```
 public final class DeliveryWorker: @unchecked Sendable {
     public enum Mode: Sendable { case automatic, manual }
 
