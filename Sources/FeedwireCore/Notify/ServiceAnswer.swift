@@ -45,7 +45,8 @@ public enum ServiceAnswer {
             case .invalidURL, .protocolNotAllowed, .refusedByPolicy:
                 return .gone("\(error.message); \(error.advice)")
             case .tooLarge:
-                // The service answered with an oversized body; whatever it said, it answered 2xx or not — unknown. Retry.
+                // An answer over the cap: whether the service accepted the message is unknown,
+                // so it is sent again (at-least-once).
                 return .retry(error.message, retryAfter: nil)
             default:
                 return .retry(error.message, retryAfter: nil)
@@ -87,9 +88,10 @@ public enum ServiceAnswer {
         switch type {
         case .discord:
             let code = json?["code"]?.intValue
-            if editing, status == 404 || code == 10008 { return .editTargetMissing(detail) }
             // "404 Unknown Webhook (10015)": do not retry a 404 (rate-limits.md); 50027 Invalid Webhook Token.
-            if status == 404 || code == 10015 || code == 50027 || status == 401 { return .gone(detail) }
+            if code == 10015 || code == 50027 || status == 401 { return .gone(detail) }
+            if editing, status == 404 || code == 10008 { return .editTargetMissing(detail) }
+            if status == 404 { return .gone(detail) }
         case .slack:
             let error = text.trimmingASCIIWhitespace
             let goneErrors: Set<String> = ["no_service", "channel_is_archived", "channel_not_found", "invalid_token",

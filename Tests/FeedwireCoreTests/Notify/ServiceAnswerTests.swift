@@ -86,6 +86,10 @@ import Testing
         }
         #expect(outcome(.telegram, answer(400, #"{"ok":false,"description":"Bad Request: message is not modified: specified new message content"}"#), mode: edit)
                 == .delivered(nil))
+        // Editing through a webhook that is itself gone: gone, not a missing message.
+        if case .gone = outcome(.discord, answer(404, #"{"message":"Unknown Webhook","code":10015}"#), mode: edit) {} else {
+            Issue.record("discord edit through a gone webhook")
+        }
     }
 
     @Test func rateHintsFromHeaders() {
