@@ -91,6 +91,8 @@ public final class DeliveryWorker: @unchecked Sendable {
     private var targets: [String: Target] = [:]
     private var order: [String] = []
     private var configurationErrors: [String: String] = [:]
+    /// Outbox targets without configuration that were already reported.
+    private var reportedUnknown: Set<String> = []
     private var rng: SplitMix64
     private var timer: DispatchSourceTimer?
     private var running = false
@@ -240,6 +242,10 @@ public final class DeliveryWorker: @unchecked Sendable {
             logger.error("notification outbox: cannot read pending messages (\(error)); retrying in \(Int(settings.pollInterval)) s")
             scheduleTimer(at: wakeAt)
             return 0
+        }
+        for (name, count) in counts where targets[name] == nil && !reportedUnknown.contains(name) {
+            reportedUnknown.insert(name)
+            logger.warning("notifier \(name) is not in the configuration any more; \(count) message(s) for it wait in the outbox. Restore its [[notify]] table, or `feedwire outbox drop --target \(name)`.")
         }
         for name in order {
             guard let t = targets[name], !t.inFlight, (counts[name] ?? 0) > 0 else { continue }

@@ -333,6 +333,16 @@ final class HoldingTransport: HTTPTransport, @unchecked Sendable {
         #expect(w.runUntilIdle() == 1)
     }
 
+    @Test func messagesForRemovedNotifiersWaitAndAreReportedOnce() {
+        let service = ScriptedService(clock: clock) { _, _ in ScriptedService.ok() }
+        let w = worker(service, [notifier(.webhook)])
+        enqueueStories(2, target: "old")
+        w.runUntilIdle()
+        w.runUntilIdle()
+        #expect(service.sent.isEmpty && pending == 2)
+        #expect(log.messages.filter { $0.message.contains("notifier old is not in the configuration") }.count == 1)
+    }
+
     @Test func configurationErrorsLeaveMessagesWaiting() {
         let service = ScriptedService(clock: clock) { _, _ in ScriptedService.ok() }
         let w = worker(service, [notifier(.telegram) { $0.token = nil }])
