@@ -1,17 +1,20 @@
 import FeedwireCore
+import FeedwireCurl
 
 /// The HTTP transport and the outbox the notification commands use.
-///
-/// WIRING GAP (notify branch): both come from work that is not on main yet.
-/// When the fetch engine lands, `make` becomes
-/// `CurlTransport(configuration: try CurlTransportConfiguration(settings: settings))`;
-/// when the SQLite store lands, `openOutbox` becomes
-/// `try SQLiteStore(path: path, mode: .writer)` (it conforms to `DeliveryQueue`).
 enum WebhookTransport {
+    /// The production engine with `[daemon]`'s network policy, proxy and contact.
     static func make(_ settings: DaemonSettings) throws -> HTTPTransport {
-        throw CommandFailure.cannotStart("this build has no HTTP engine yet (FeedwireCurl CurlTransport); notifications cannot be sent")
+        do {
+            return CurlTransport(configuration: try CurlTransportConfiguration(settings: settings))
+        } catch {
+            throw CommandFailure.cannotStart("[daemon] allow_networks/deny_networks: \(error)")
+        }
     }
 
+    /// WIRING GAP (notify branch): the SQLite store is not on main yet. When
+    /// it lands this becomes `try SQLiteStore(path: path, mode: .writer)`
+    /// (it conforms to `DeliveryQueue`).
     static func openOutbox(path: String) throws -> DeliveryQueue {
         throw CommandFailure.cannotStart("this build has no state store yet (SQLiteStore); cannot open the outbox in \(path)")
     }

@@ -156,7 +156,13 @@ public enum ServiceAnswer {
     public static func retryAfter(_ r: HTTPResponse, json: JSONValue?, now: Double) -> Double? {
         var values: [Double] = []
         if let h = r.headers["Retry-After"]?.trimmingASCIIWhitespace {
-            if let s = Double(h) { values.append(s) } else if let date = HTTPDate.parse(h) { values.append(Double(date.seconds) - now) }
+            if let s = Double(h) {
+                values.append(s)
+            } else if let date = HTTPDate.parse(h, now: Timestamp(unix: now)) {
+                // Measured from the answer's own Date when it has one, so a server with a wrong clock still gets its delay.
+                let base = r.headers["Date"].flatMap { HTTPDate.parse($0, now: Timestamp(unix: now)) }.map { Double($0.seconds) } ?? now
+                values.append(Double(date.seconds) - base)
+            }
         }
         if let j = json {
             if let s = j["retry_after"]?.doubleValue { values.append(s) }
@@ -178,17 +184,5 @@ public enum ServiceAnswer {
         }
         if limit == nil && remaining == nil && resetAfter == nil { return nil }
         return RateHint(limit: limit, remaining: remaining, resetAfter: resetAfter.map { max(0, $0) })
-    }
-}
-
-/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7) for `Retry-After`.
-public enum HTTPDate {
-    public static func parse(_ s: String) -> Timestamp? {
-        let parts = s.split(separator: " ")
-        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]), let year = Int(parts[3]),
-              let month = Timestamp.monthNames.firstIndex(of: String(parts[2])) else { return nil }
-        let hms = parts[4].split(separator: ":")
-        guard hms.count == 3, let h = Int(hms[0]), let m = Int(hms[1]), let sec = Int(hms[2]) else { return nil }
-        return Timestamp(year: year, month: month + 1, day: day, hour: h, minute: m, second: sec)
     }
 }

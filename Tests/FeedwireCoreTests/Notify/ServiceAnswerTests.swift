@@ -103,10 +103,11 @@ import Testing
         #expect(ServiceAnswer.rateHint(HTTPResponse(status: 200, finalURL: "x"), now: 0) == nil)
     }
 
-    @Test func httpDates() {
-        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == Timestamp(year: 1994, month: 11, day: 6, hour: 8, minute: 49, second: 37))
-        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
-        #expect(HTTPDate.parse(NotifyFixtures.epoch.httpDate) == NotifyFixtures.epoch)
+    @Test func retryAfterDatesCountFromTheAnswersDate() {
+        // The server's clock is 100 s behind ours: its Retry-After date means "30 s from my Date".
+        let r = HTTPResponse(status: 429, headers: HTTPHeaders([("Retry-After", Timestamp(seconds: 930).httpDate),
+                                                                ("Date", Timestamp(seconds: 900).httpDate)]), finalURL: "x")
+        #expect(ServiceAnswer.retryAfter(r, json: nil, now: 1_000) == 30)
     }
 }
 

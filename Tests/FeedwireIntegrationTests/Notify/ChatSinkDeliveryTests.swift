@@ -10,6 +10,7 @@ import Testing
     /// and a health event to every service: every verdict `ok`, no duplicates.
     @Test func everyServiceAcceptsEveryKindOfMessage() throws {
         let sink = try ChatSinkHarness()
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base)
         for i in notifiers.indices {
@@ -33,7 +34,7 @@ import Testing
             queue.enqueue(event: removed, entry: stories[0], target: n.name, now: now)
         }
         let log = LogCapture()
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: log.logger(), mode: .manual)
         deliverAll(worker, queue)
         // Then an update of story 1 everywhere (edits in place where possible).
@@ -54,9 +55,10 @@ import Testing
     /// `feedwire notify test`'s engine: one message per service, each `ok`.
     @Test func testMessageToEveryService() throws {
         let sink = try ChatSinkHarness()
+        let transport = try sink.transport()
         for n in NotifyFixtures.notifiers(sinkBase: sink.base) {
             let endpoint = try NotifierEndpoint(config: n)
-            let result = TestNotification.send(endpoint: endpoint, transport: LoopbackTransport(), now: SystemClock().timestamp)
+            let result = TestNotification.send(endpoint: endpoint, transport: transport, now: SystemClock().timestamp)
             #expect(result.succeeded, "\(n.name): \(result.summary)")
             #expect(result.response.map { (200..<300).contains($0.status) } == true)
         }
@@ -67,8 +69,9 @@ import Testing
 
     @Test func goneEndpointIsReported() throws {
         let sink = try ChatSinkHarness()
+        let transport = try sink.transport()
         let n = NotifierConfig(name: "dead", type: .discord, url: Secret(.inline("\(sink.base)/discord/1/gone")))
-        let result = TestNotification.send(endpoint: try NotifierEndpoint(config: n), transport: LoopbackTransport(), now: SystemClock().timestamp)
+        let result = TestNotification.send(endpoint: try NotifierEndpoint(config: n), transport: transport, now: SystemClock().timestamp)
         #expect(!result.succeeded)
         #expect(result.summary.contains("endpoint is gone") && result.summary.contains("Unknown Webhook"))
     }

@@ -20,11 +20,12 @@ import Testing
     /// service's 429 style is read and its window waited out.
     @Test func rateLimitedServicesAreWaitedOut() throws {
         let sink = try ChatSinkHarness(["--rate-limit", "2:1"])
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base)
         for i in notifiers.indices { notifiers[i].rate = "50/1s" }
         enqueue(queue, stories(4), targets: notifiers.map(\.name))
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: LogCapture().logger(), mode: .automatic, settings: fastSettings())
         worker.start()
         #expect(waitUntilDelivered(queue, timeout: 60))
@@ -59,11 +60,12 @@ import Testing
     /// With the sink's real Discord limit, our shaping alone avoids every 429.
     @Test func documentedRatesAvoid429() throws {
         let sink = try ChatSinkHarness(["--rate-limit", "discord=5:2", "--rate-limit", "slack=1:1"])
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         let notifiers = NotifyFixtures.notifiers(sinkBase: sink.base).filter { $0.type == .discord || $0.type == .slack }
         enqueue(queue, stories(8), targets: ["discord"])
         enqueue(queue, stories(3), targets: ["slack"])
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: LogCapture().logger(), mode: .automatic, settings: fastSettings())
         worker.start()
         #expect(waitUntilDelivered(queue, timeout: 60))
@@ -76,11 +78,12 @@ import Testing
     /// Outages and random 5xx: nothing lost, nothing doubled.
     @Test func faultsAreRetriedUntilDelivered() throws {
         let sink = try ChatSinkHarness(["--fail-rate", "0.3", "--seed", "7", "--down-first", "12"])
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base)
         for i in notifiers.indices { notifiers[i].rate = "50/1s" }
         enqueue(queue, stories(5), targets: notifiers.map(\.name))
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: LogCapture().logger(), mode: .automatic, settings: fastSettings())
         worker.start()
         #expect(waitUntilDelivered(queue, timeout: 90))
@@ -96,6 +99,7 @@ import Testing
     /// Every service's "this endpoint is gone" answer disables its target; nothing is lost.
     @Test func goneEndpointsDisableTheirTargets() throws {
         let sink = try ChatSinkHarness()
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base, suffix: "-gone")
         for i in notifiers.indices {
@@ -113,7 +117,7 @@ import Testing
         }
         enqueue(queue, stories(3), targets: notifiers.map(\.name))
         let log = LogCapture()
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: log.logger(), mode: .manual, settings: fastSettings())
         worker.runUntilIdle()
         for n in notifiers {
@@ -128,12 +132,13 @@ import Testing
     /// Discord, Telegram and Matrix edit the announcement; the sink's state shows the edit.
     @Test func editsInPlace() throws {
         let sink = try ChatSinkHarness()
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base).filter { [.discord, .telegram, .matrix, .gchat].contains($0.type) }
         for i in notifiers.indices { notifiers[i].rate = "50/1s" }
         let v1 = NotifyFixtures.entry(id: 42, title: "Ceasefire talks begin")
         enqueue(queue, [v1], targets: notifiers.map(\.name))
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: LogCapture().logger(), mode: .manual, settings: fastSettings())
         deliverAll(worker, queue)
         let v2 = NotifyFixtures.entry(id: 42, title: "Ceasefire talks collapse", revision: 2)
@@ -165,6 +170,7 @@ import Testing
     /// most that request, with the same Matrix txnId / webhook-id.
     @Test func restartMidBurstLosesNothing() throws {
         let sink = try ChatSinkHarness(["--slow", "0.15"])
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         var notifiers = NotifyFixtures.notifiers(sinkBase: sink.base).filter { $0.type == .matrix || $0.type == .webhook }
         for i in notifiers.indices {
@@ -172,7 +178,7 @@ import Testing
             notifiers[i].digestThreshold = 1_000
         }
         enqueue(queue, stories(12), targets: notifiers.map(\.name))
-        let first = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let first = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                    logger: LogCapture().logger(), mode: .automatic, settings: fastSettings())
         first.start()
         let deadline = monotonicSeconds() + 30
@@ -181,7 +187,7 @@ import Testing
         let deliveredBefore = queue.all.filter { $0.state == .delivered }.count
         #expect(deliveredBefore >= 8 && deliveredBefore < 24)
         usleep(300_000)  // let the abandoned requests reach the sink
-        let second = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: notifiers,
+        let second = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: notifiers,
                                     logger: LogCapture().logger(), mode: .automatic, settings: fastSettings())
         second.start()
         #expect(waitUntilDelivered(queue, timeout: 60))

@@ -1,4 +1,5 @@
 import FeedwireCore
+import FeedwireCurl
 import FeedwireTestSupport
 import Foundation
 import Testing
@@ -29,6 +30,14 @@ final class ChatSinkHarness: @unchecked Sendable {
                 _ = FileManager.default.createFile(atPath: keep, contents: data)
             }
         }
+    }
+
+    /// The production HTTP engine, allowed to reach the sink on loopback
+    /// (the network policy denies private and loopback addresses by default).
+    func transport() throws -> CurlTransport {
+        CurlTransport(configuration: CurlTransportConfiguration(
+            userAgent: FeedwireVersion.userAgent(contact: "tests@example.org"),
+            policy: try NetworkPolicy(allowing: ["127.0.0.0/8"])))
     }
 
     /// Every recorded request.

@@ -27,6 +27,7 @@ import Testing
     @Test(.enabled(if: NotifyBurstBenchmark.enabled))
     func thousandEventBurstToDiscord() throws {
         let sink = try ChatSinkHarness(["--rate-limit", "discord=5:2"])
+        let transport = try sink.transport()
         let queue = InMemoryDeliveryQueue()
         let notifier = NotifyFixtures.notifiers(sinkBase: sink.base).first { $0.type == .discord }!
         let now = SystemClock().timestamp
@@ -36,7 +37,7 @@ import Testing
                                          link: "https://news.example.org/\(2025)/11/25/story-\(i)-\(title.count)")
             queue.enqueue(event: NotifyFixtures.newEvent(e, at: now), entry: e, target: notifier.name, now: now)
         }
-        let worker = DeliveryWorker(outbox: queue, transport: LoopbackTransport(), clock: SystemClock(), notifiers: [notifier],
+        let worker = DeliveryWorker(outbox: queue, transport: transport, clock: SystemClock(), notifiers: [notifier],
                                     logger: LogCapture().logger(), mode: .automatic)
         let started = monotonicSeconds()
         worker.start()
