@@ -22,15 +22,18 @@ public struct PlannedDelivery: Sendable, Equatable {
     /// `webhook-id`, Matrix `txnId`, Google Chat `requestId`.
     public var idempotencyKey: String
     public var storyID: Int64?
+    /// When each row's change was detected (for the delivery-latency metric).
+    public var detectedAt: [Timestamp]
 
     public init(body: MessageBody, mode: DeliveryMode = .post, rowIDs: [Int64], attempts: [Int]? = nil,
-                idempotencyKey: String, storyID: Int64? = nil) {
+                idempotencyKey: String, storyID: Int64? = nil, detectedAt: [Timestamp] = []) {
         self.body = body
         self.mode = mode
         self.rowIDs = rowIDs
         self.attempts = attempts ?? Array(repeating: 0, count: rowIDs.count)
         self.idempotencyKey = idempotencyKey
         self.storyID = storyID
+        self.detectedAt = detectedAt
     }
 
     public var isDigest: Bool { if case .digest = body { return true }; return false }

@@ -88,7 +88,7 @@ public enum DeliveryPlanner {
             let ids = rows.map(\.id)
             let key = "fw-d\(ids.min() ?? 0)-\(ids.max() ?? 0)-n\(ids.count)-\(target)"
             let delivery = PlannedDelivery(body: .digest(DigestMessage(lines: Array(lines.prefix(chosen.count)))), mode: .post,
-                                           rowIDs: ids, attempts: rows.map(\.attempts), idempotencyKey: key)
+                                           rowIDs: ids, attempts: rows.map(\.attempts), idempotencyKey: key, detectedAt: rows.map(\.event.at))
             return Plan(delivery: delivery, digestMode: true)
         }
         let unit = units[0]
@@ -98,7 +98,7 @@ public enum DeliveryPlanner {
             mode = updateMode(editMode: endpoint.editMode, formatter: formatter, remote: remote(story))
         }
         let delivery = PlannedDelivery(body: body, mode: mode, rowIDs: unit.rowIDs, attempts: unit.rows.map(\.attempts),
-                                       idempotencyKey: unit.lead.idempotencyKey, storyID: unit.storyID)
+                                       idempotencyKey: unit.lead.idempotencyKey, storyID: unit.storyID, detectedAt: unit.rows.map(\.event.at))
         return Plan(delivery: delivery, digestMode: digesting && units.count > 1)
     }
 

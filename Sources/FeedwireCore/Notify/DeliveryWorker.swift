@@ -85,6 +85,8 @@ public final class DeliveryWorker: @unchecked Sendable {
     private let transport: HTTPTransport
     private let clock: Clock
     private let logger: Logger
+    /// Outbox depth, delivery latency and attempt results (`feedwire_outbox_depth`, …).
+    private let metrics: FeedwireMetrics?
     private let mode: Mode
     private let settings: Settings
     private let environment: [String: String]?
@@ -102,8 +104,10 @@ public final class DeliveryWorker: @unchecked Sendable {
 
     public init(outbox: DeliveryQueue, transport: HTTPTransport, clock: Clock, notifiers: [NotifierConfig],
                 daemon: DaemonSettings = DaemonSettings(), environment: [String: String]? = nil,
-                logger: Logger = Logger(label: "feedwire.notify"), mode: Mode = .automatic, settings: Settings = Settings()) {
+                logger: Logger = Logger(label: "feedwire.notify"), metrics: FeedwireMetrics? = nil, mode: Mode = .automatic,
+                settings: Settings = Settings()) {
         self.outbox = outbox
+        self.metrics = metrics
         self.transport = transport
         self.clock = clock
         self.logger = logger
@@ -243,6 +247,9 @@ public final class DeliveryWorker: @unchecked Sendable {
             scheduleTimer(at: wakeAt)
             return 0
         }
+        if let metrics {
+            for name in Set(order).union(counts.keys) { metrics.setOutboxDepth(target: name, depth: counts[name] ?? 0) }
+        }
         for (name, count) in counts where targets[name] == nil && !reportedUnknown.contains(name) {
             reportedUnknown.insert(name)
             logger.warning("notifier \(name) is not in the configuration any more; \(count) message(s) for it wait in the outbox. Restore its [[notify]] table, or `feedwire outbox drop --target \(name)`.")
@@ -342,6 +349,7 @@ public final class DeliveryWorker: @unchecked Sendable {
             t?.shaper.apply(hint, now: now)
         }
         let rows = d.rowIDs.count == 1 ? "message \(d.rowIDs[0])" : "\(d.rowIDs.count) messages"
+        metrics?.recordDelivery(target: name, result: DeliveryWorker.resultLabel(outcome))
         do {
             switch outcome {
             case let .delivered(remote):
@@ -357,6 +365,9 @@ public final class DeliveryWorker: @unchecked Sendable {
                 }
                 CrashPoint.hit(CrashPoint.deliveryBeforeMark)
                 try outbox.markDelivered(d.rowIDs, at: stamp, remote: keep)
+                if let metrics {
+                    for at in d.detectedAt { metrics.observeDeliveryLatency(target: name, seconds: now - Double(at.seconds)) }
+                }
                 t?.forcePost.subtract(d.rowIDs)
                 logger.debug("notifier \(name): delivered \(rows)")
             case let .editTargetMissing(detail):
@@ -376,7 +387,7 @@ public final class DeliveryWorker: @unchecked Sendable {
                 var nextAttempt: Double?
                 for (id, attempts) in zip(d.rowIDs, d.attempts) {
                     let n = attempts + 1
-                    if let delay = RetryPolicy.delay(afterAttempts: n, random: rng.unit(), schedule: settings.retrySchedule) {
+                    if let delay = RetryPolicy.delay(afterAttempts: n, random: jitter(), schedule: settings.retrySchedule) {
                         // Rounded up: never before the scheduled time.
                         let due = Timestamp(seconds: Int64((now + delay).rounded(.up)))
                         try outbox.markRetry(id, attempts: n, notBefore: due, error: detail)
@@ -410,6 +421,21 @@ public final class DeliveryWorker: @unchecked Sendable {
             logger.error("notifier \(name): cannot record the answer for \(rows) in the outbox (\(error)); it will be sent again")
         }
     }
+
+    /// The `result` label of `feedwire_deliveries_total`.
+    static func resultLabel(_ o: DeliveryOutcome) -> String {
+        switch o {
+        case .delivered: return "delivered"
+        case .editTargetMissing: return "edit_missing"
+        case .rateLimited: return "rate_limited"
+        case .retry: return "retry"
+        case .gone: return "gone"
+        case .rejected: return "rejected"
+        }
+    }
+
+    /// Uniform in [0, 1), from the seeded generator.
+    private func jitter() -> Double { Double(rng.next() >> 11) / Double(UInt64(1) << 53) }
 
     static func seconds(_ s: Double) -> String {
         if s < 10 { return "\((s * 10).rounded() / 10) s" }

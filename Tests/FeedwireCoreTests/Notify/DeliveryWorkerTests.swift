@@ -343,6 +343,26 @@ final class HoldingTransport: HTTPTransport, @unchecked Sendable {
         #expect(log.messages.filter { $0.message.contains("notifier old is not in the configuration") }.count == 1)
     }
 
+    @Test func metricsCountAttemptsDepthAndLatency() {
+        let service = ScriptedService(clock: clock) { n, _ in n == 1 ? ScriptedService.ok(503) : ScriptedService.ok(200, "ok") }
+        let metrics = FeedwireMetrics()
+        var settings = DeliveryWorker.Settings()
+        settings.seed = 1
+        let w = DeliveryWorker(outbox: queue, transport: service.transport, clock: clock, notifiers: [notifier(.slack)],
+                               logger: log.logger(), metrics: metrics, mode: .manual, settings: settings)
+        enqueueStories(1)
+        clock.advance(by: 3)
+        w.runUntilIdle()
+        #expect(metrics.registry.value(FeedwireMetrics.deliveries, ["target": "t", "result": "retry"]) == 1)
+        #expect(metrics.registry.value(FeedwireMetrics.outboxDepth, ["target": "t"]) == 1)
+        clock.advance(by: 10)
+        w.runUntilIdle()
+        w.runUntilIdle()
+        #expect(metrics.registry.value(FeedwireMetrics.deliveries, ["target": "t", "result": "delivered"]) == 1)
+        #expect(metrics.registry.value(FeedwireMetrics.outboxDepth, ["target": "t"]) == 0)
+        #expect(metrics.registry.observationCount(FeedwireMetrics.deliveryLatency, ["target": "t"]) == 1)
+    }
+
     @Test func configurationErrorsLeaveMessagesWaiting() {
         let service = ScriptedService(clock: clock) { _, _ in ScriptedService.ok() }
         let w = worker(service, [notifier(.telegram) { $0.token = nil }])

@@ -97,7 +97,7 @@ import Testing
         var rng = SplitMix64(seed: 7)
         for n in 1...7 {
             for _ in 0..<100 {
-                let d = RetryPolicy.delay(afterAttempts: n, random: rng.unit())!
+                let d = RetryPolicy.delay(afterAttempts: n, random: Double(rng.next() >> 11) / Double(UInt64(1) << 53))!
                 let base = RetryPolicy.schedule[n - 1]
                 #expect(d >= base * 0.8 && d <= base * 1.2)
             }
