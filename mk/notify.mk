@@ -6,4 +6,4 @@
 
 bench-notify: deps
 	$(SWIFT) build --build-tests
-	FEEDWIRE_BENCH=notify $(SWIFT) test --skip-build --filter NotifyBurstBenchmark 2>&1 | sed -n '/bench-notify:/,/one message per event/p;/✘/p'
+	set -o pipefail; FEEDWIRE_BENCH=notify $(SWIFT) test --skip-build --filter NotifyBurstBenchmark 2>&1 | sed -n '/bench-notify:/,/one message per event/p;/✘/p'
