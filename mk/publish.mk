@@ -8,7 +8,8 @@ preview:
 	scripts/preview.sh
 
 ## Time regenerating a 200-item merged feed (release build; prints numbers, asserts nothing).
+## -enable-testing: some test targets use @testable imports, which a release build refuses otherwise.
 bench-publish:
 	@scripts/setup.sh
-	$(SWIFT) build -c release --build-tests
-	FEEDWIRE_BENCH=publish $(SWIFT) test -c release --skip-build --filter PublishBenchmark
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	FEEDWIRE_BENCH=publish $(SWIFT) test -c release --skip-build -Xswiftc -enable-testing --filter PublishBenchmark
