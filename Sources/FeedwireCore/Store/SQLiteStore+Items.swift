@@ -1,0 +1,165 @@
+import FeedwireSQLite
+
+/// Reading items: the columns every item query selects, and their decoding.
+extension SQLiteStore {
+    /// Columns 0–18 build an `ItemRecord`; 19–29 are keys and fingerprints.
+    static let itemColumns = """
+        i.id, i.story_id, f.name, i.guid, i.link, i.title, i.title_type, i.summary, i.summary_type, i.content,
+        i.content_type, i.published, i.updated, i.first_seen, i.last_changed, i.revision, i.extra, i.date_clamped,
+        i.present, i.guid_key, i.link_key, i.url_guid_key, i.title_key, i.raw_fp, i.title_fp, i.summary_fp,
+        i.content_fp, i.text_fp, i.gone_at, i.link_is_story
+        """
+
+    static func decodeRecord(_ s: Statement) -> ItemRecord {
+        var record = ItemRecord(
+            id: s.int64(0), storyID: s.int64(1), feed: s.text(2), guid: s.optionalText(3), link: s.optionalText(4),
+            title: s.text(5), titleType: textType(s.int(6)), summary: s.optionalText(7), summaryType: textType(s.int(8)),
+            content: s.optionalText(9), contentType: textType(s.int(10)), published: s.timestamp(11),
+            updated: s.timestamp(12), firstSeen: Timestamp(seconds: s.int64(13)), lastChanged: Timestamp(seconds: s.int64(14)),
+            revision: s.int(15), dateClamped: s.bool(17), present: s.bool(18))
+        if let extra = s.optionalText(16) { ItemExtra.decode(extra, into: &record) }
+        return record
+    }
+
+    static func decodeStored(_ s: Statement) -> StoredItem {
+        StoredItem(
+            record: decodeRecord(s), guidKey: s.optionalInt64(19), linkKey: s.optionalInt64(20),
+            urlGuidKey: s.optionalInt64(21), titleKey: s.int64(22), rawFP: s.int64(23), titleFP: s.int64(24),
+            summaryFP: s.int64(25), contentFP: s.int64(26), textFP: s.int64(27), goneAt: s.timestamp(28))
+    }
+
+    static func textType(_ code: Int) -> TextType { code == 1 ? .html : .text }
+    static func code(_ type: TextType) -> Int64 { type == .html ? 1 : 0 }
+
+    /// Loads what `Reconciler` reads for one feed and one document.
+    func loadInput(feedID: Int64, feed: String, items: [PreparedItem], now: Timestamp, policy: TrackPolicy) throws -> ReconcileInput {
+        let state = try db.query("SELECT baseline_at, guid_unstable, noted FROM feeds WHERE id = ?", [.integer(feedID)]) {
+            FeedTrackState(feedID: feedID, name: feed, baselineAt: $0.timestamp(0), guidUnstable: $0.bool(1), notedKinds: $0.int(2))
+        }.first ?? FeedTrackState(feedID: feedID, name: feed)
+
+        var stored = try db.query(
+            "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.feed_id = ? AND i.present = 1",
+            [.integer(feedID)], SQLiteStore.decodeStored)
+        var seen = Set(stored.map(\.id))
+        let presentGuids = Set(stored.compactMap(\.guidKey))
+        let presentLinks = Set(stored.compactMap(\.linkKey))
+
+        // Items not found among present ones by GUID or link: tombstones sharing
+        // a key (identity and drift rungs) and other feeds' items sharing a story key.
+        var storyCandidates: [StoryCandidate] = []
+        var candidateIDs = Set<Int64>()
+        var feedHasItems = !stored.isEmpty
+        if !feedHasItems {
+            feedHasItems = try db.scalarInt("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1", [.integer(feedID)]) != nil
+        }
+        for item in items {
+            let known = (item.guidKey.map(presentGuids.contains) ?? false) || (item.linkKey.map(presentLinks.contains) ?? false)
+            if known { continue }
+            if feedHasItems {
+                var lookups: [(String, Int64)] = [("title_key", item.titleKey)]
+                if let g = item.guidKey { lookups.append(("guid_key", g)) }
+                if let l = item.linkKey { lookups.append(("link_key", l)) }
+                for (column, key) in lookups {
+                    let found = try db.query(
+                        "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id "
+                            + "WHERE i.\(column) = ? AND i.feed_id = ? AND i.present = 0",
+                        [.integer(key), .integer(feedID)], SQLiteStore.decodeStored)
+                    for s in found where !seen.contains(s.id) {
+                        seen.insert(s.id)
+                        stored.append(s)
+                    }
+                }
+            }
+            for key in item.storyKeys {
+                for column in ["link_key", "url_guid_key"] {
+                    let found = try db.query(
+                        "SELECT i.id, i.story_id, f.name, i.link_key, i.url_guid_key, i.link_is_story FROM items i "
+                            + "JOIN feeds f ON f.id = i.feed_id WHERE i.\(column) = ? AND i.feed_id != ?",
+                        [.integer(key), .integer(feedID)]) {
+                            StoryCandidate(itemID: $0.int64(0), storyID: $0.int64(1), feed: $0.text(2),
+                                           linkKey: $0.optionalInt64(3), urlGuidKey: $0.optionalInt64(4), linkIsStory: $0.bool(5))
+                        }
+                    for c in found where !candidateIDs.contains(c.itemID) {
+                        candidateIDs.insert(c.itemID)
+                        storyCandidates.append(c)
+                    }
+                }
+            }
+        }
+
+        guard !stored.isEmpty else { return ReconcileInput(feed: state, stored: [], storyCandidates: storyCandidates) }
+
+        // Flap check: revisions superseded within the window.
+        var recent: [Int64: [PastRevision]] = [:]
+        let revisions = try db.query("""
+            SELECT r.item_id, r.revision, r.text_fp, r.superseded_at FROM revisions r JOIN items i ON i.id = r.item_id
+            WHERE r.superseded_at >= ? AND i.feed_id = ?
+            """, [.integer(now.seconds - policy.flapWindow), .integer(feedID)]) {
+            ($0.int64(0), PastRevision(revision: $0.int(1), textFP: $0.int64(2), supersededAt: Timestamp(seconds: $0.int64(3))))
+        }
+        for (item, revision) in revisions { recent[item, default: []].append(revision) }
+
+        // Stories with several items: their sizes and every text they showed.
+        let shared = try db.query("""
+            SELECT story_id, count(*) FROM items WHERE story_id IN (SELECT story_id FROM items WHERE feed_id = ?)
+            GROUP BY story_id HAVING count(*) > 1
+            """, [.integer(feedID)]) { ($0.int64(0), $0.int(1)) }
+        var storySizes: [Int64: Int] = [:]
+        var storyTexts: [Int64: Set<Int64>] = [:]
+        for (story, size) in shared {
+            storySizes[story] = size
+            let keys = try db.query(
+                "SELECT r.story_text_key FROM revisions r JOIN items i ON i.id = r.item_id WHERE i.story_id = ?",
+                [.integer(story)]) { $0.int64(0) }
+            storyTexts[story] = Set(keys)
+        }
+        for index in stored.indices {
+            let id = stored[index].id
+            let story = stored[index].record.storyID
+            stored[index].recentRevisions = recent[id] ?? []
+            if let size = storySizes[story] {
+                stored[index].storySize = size
+                stored[index].storyTextKeys = storyTexts[story] ?? []
+            }
+        }
+        return ReconcileInput(feed: state, stored: stored, storyCandidates: storyCandidates)
+    }
+}
+
+/// Authors, categories, enclosures and image, stored together as compact
+/// JSON in `items.extra` (absent when all are empty).
+enum ItemExtra {
+    static func encode(authors: [Person], categories: [String], enclosures: [Enclosure], image: String?) -> String? {
+        guard !authors.isEmpty || !categories.isEmpty || !enclosures.isEmpty || image != nil else { return nil }
+        var pairs: [(String, JSONValue?)] = []
+        if !authors.isEmpty {
+            pairs.append(("a", .array(authors.map { p in
+                .object(omittingNil: [("n", p.name.map(JSONValue.string)), ("e", p.email.map(JSONValue.string)),
+                                      ("u", p.uri.map(JSONValue.string))])
+            })))
+        }
+        if !categories.isEmpty { pairs.append(("c", .array(categories.map(JSONValue.string)))) }
+        if !enclosures.isEmpty {
+            pairs.append(("e", .array(enclosures.map { e in
+                .object(omittingNil: [("u", .string(e.url)), ("t", e.type.map(JSONValue.string)),
+                                      ("l", e.length.map { JSONValue.int($0) })])
+            })))
+        }
+        if let image { pairs.append(("i", .string(image))) }
+        return JSONValue.object(omittingNil: pairs).serialized
+    }
+
+    static func decode(_ text: String, into record: inout ItemRecord) {
+        guard let value = try? JSONValue.parse(text) else { return }
+        if let authors = value["a"]?.arrayValue {
+            record.authors = authors.map { Person(name: $0["n"]?.stringValue, email: $0["e"]?.stringValue, uri: $0["u"]?.stringValue) }
+        }
+        if let categories = value["c"]?.arrayValue { record.categories = categories.compactMap(\.stringValue) }
+        if let enclosures = value["e"]?.arrayValue {
+            record.enclosures = enclosures.compactMap { e in
+                e["u"]?.stringValue.map { Enclosure(url: $0, type: e["t"]?.stringValue, length: e["l"]?.intValue) }
+            }
+        }
+        record.image = value["i"]?.stringValue
+    }
+}
