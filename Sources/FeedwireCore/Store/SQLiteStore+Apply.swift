@@ -217,7 +217,9 @@ extension SQLiteStore {
                              ELSE 0.7 * mean_gap + 0.3 * ((?10 - last_new_at) * 1.0 / ?8) END
                     ELSE mean_gap END,
                 last_new_at = COALESCE(?10, last_new_at)
-            WHERE id = ?1
+            WHERE id = ?1 AND ((?2 IS NOT NULL AND doc_hash IS NOT ?2) OR baseline_at IS NULL OR (noted | ?4) != noted
+                OR (?5 AND guid_unstable = 0) OR (?6 IS NOT NULL AND title IS NOT ?6) OR (?7 IS NOT NULL AND link IS NOT ?7)
+                OR ?8 > 0 OR ?9 IS NOT NULL)
             """, [
                 .integer(feedID), .optional(documentHash), .integer(now.seconds), .int(notedBits),
                 .bool(result.markGuidUnstable), .optional(document?.title), .optional(document?.link), .int(newCount),

@@ -78,3 +78,26 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// A feed's items, oldest first (tests, tools).
+    public func feedItems(_ feed: String, includeTombstones: Bool = false) throws -> [ItemRecord] {
+        try locked {
+            try db.query("""
+                SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id
+                WHERE f.name = ? \(includeTombstones ? "" : "AND i.present = 1") ORDER BY i.id
+                """, [.text(feed)], SQLiteStore.decodeRecord)
+        }
+    }
+
+    /// Row counts of the main tables (tests, benchmark).
+    public func tableCounts() throws -> [String: Int] {
+        try locked {
+            var counts: [String: Int] = [:]
+            for table in ["feeds", "items", "revisions", "events", "outbox"] {
+                counts[table] = Int(try db.scalarInt("SELECT count(*) FROM \(table)") ?? 0)
+            }
+            return counts
+        }
+    }
+}

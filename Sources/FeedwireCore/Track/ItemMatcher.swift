@@ -12,9 +12,9 @@
 ///    This also catches drift that changed only the GUID.
 /// 3. **Normalised title + published date**, exactly one stored item.
 /// 4. **Title drift**: same normalised title as one item present at the last
-///    fetch or vanished within `titleDriftWindow`; when both dates exist and
-///    differ the texts must also be similar (a daily "Morning briefing" is a
-///    new item every day).
+///    fetch or vanished within `titleDriftWindow`, and bodies at least
+///    `reusedGuidSimilarity` alike (a daily "Morning briefing" with new text
+///    is a new item every day); title-only items match on the title.
 /// 5. **Text drift** (GUID, link and title all changed): an item that
 ///    vanishes in this very fetch, with a compatible date (equal, or one
 ///    missing) and a near-identical body — word 3-shingle Jaccard ≥
@@ -140,9 +140,12 @@ struct ItemMatcher {
                 return now - gone <= policy.titleDriftWindow
             }
             guard recent.count == 1, let s = recent.first else { continue }
-            if let a = item.date, let b = stored[s].record.published, a != b, !stored[s].record.dateClamped {
-                guard similarity(d, s).jaccard >= policy.reusedGuidSimilarity else { continue }
-            }
+            // Same title, different date or none: the bodies must agree too (a
+            // daily "Morning briefing" is a new item every day). Title-only
+            // items have no body to compare; the title decides.
+            let sim = similarity(d, s)
+            guard sim.jaccard >= policy.reusedGuidSimilarity || (sim.jaccard == 0 && sim.containment == 0 && bodiesEmpty(d, s))
+            else { continue }
             assign(d, s, .titleDrift)
         }
     }
@@ -181,6 +184,11 @@ struct ItemMatcher {
         guard item.titleKey != st.titleKey else { return false }
         guard let da = item.date, let db = st.record.published, da != db else { return false }
         return similarity(d, s).jaccard < policy.reusedGuidSimilarity
+    }
+
+    private mutating func bodiesEmpty(_ d: Int, _ s: Int) -> Bool {
+        _ = similarity(d, s)
+        return (docBodies[d]?.isEmpty ?? true) && (storedBodies[s]?.isEmpty ?? true)
     }
 
     private mutating func similarity(_ d: Int, _ s: Int) -> (jaccard: Double, containment: Double) {

@@ -3,7 +3,8 @@
 /// show readers the same thing, so a difference between them is noise.
 ///
 /// The rule follows what a reader sees (and newsroom.py's ground truth):
-/// - markup: tags are removed; block-level tags (`p`, `br`, `div`, `li`,
+/// - markup: tags are removed (a `<` not followed by a letter, `/`, `!` or
+///   `?` is text, as in HTML's tokeniser); block-level tags (`p`, `br`, `div`, `li`,
 ///   headings, `blockquote`, table cells, `hr`, `section`, `article`,
 ///   `figure` …) count as a space so words on either side stay apart;
 ///   `script`/`style` contents and comments are dropped;
@@ -41,9 +42,13 @@ public enum TextNormalizer {
                         continue
                     }
                 }
+                // As HTML tokenisers do, `<` starts a tag only before a letter, `/`, `!` or `?`;
+                // otherwise it is text ("5 < 7").
+                let next = i + 1 < n ? bytes[i + 1] : 0
+                let opensTag = URLCanonicalizer.isAlpha(next) || next == 0x2F || next == 0x21 || next == 0x3F
                 var j = i + 1
-                while j < n, bytes[j] != 0x3E { j += 1 }
-                if j < n, j > i + 1 {
+                while opensTag, j < n, bytes[j] != 0x3E { j += 1 }
+                if opensTag, j < n, j > i + 1 {
                     let (name, closing) = tagName(bytes, i + 1, j)
                     if !closing, name == "script" || name == "style" {
                         // Skip to the matching end tag; its contents are not visible text.

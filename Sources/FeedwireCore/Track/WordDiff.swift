@@ -26,16 +26,18 @@ public enum WordDiff {
         let midB = Array(b[prefix..<(b.count - suffix)])
 
         var words: [(Character, String)] = []  // "=", "-", "+"
+        // Unchanged edges are kept whole up to twice the context (a title stays
+        // readable), else cut to `context` words with "…".
         if prefix > 0 {
-            let keep = a[max(0, prefix - context)..<prefix]
-            if prefix > context { words.append(("=", "…")) }
+            let keep = prefix <= 2 * context ? a[0..<prefix] : a[(prefix - context)..<prefix]
+            if prefix > 2 * context { words.append(("=", "…")) }
             for w in keep { words.append(("=", w)) }
         }
         words.append(contentsOf: align(midA, midB))
         if suffix > 0 {
-            let tail = a[(a.count - suffix)..<min(a.count, a.count - suffix + context)]
-            for w in tail { words.append(("=", w)) }
-            if suffix > context { words.append(("=", "…")) }
+            let length = suffix <= 2 * context ? suffix : context
+            for w in a[(a.count - suffix)..<(a.count - suffix + length)] { words.append(("=", w)) }
+            if suffix > 2 * context { words.append(("=", "…")) }
         }
         return TextDiff(ops: compress(words))
     }
