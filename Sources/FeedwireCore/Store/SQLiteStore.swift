@@ -182,8 +182,10 @@ extension SQLiteStore: StateStore {
                                       policy: request.policy)
             let result = Reconciler.reconcile(input, items: prepared, now: request.now, policy: request.policy)
             let targets = result.events.indices.map { route(result.preview($0)) }
-            return try applyLocked(result, document: request.document, documentHash: request.documentHash,
-                                   fetch: request.fetch, targets: targets, policy: request.policy, healthRoute: route)
+            let outcome = try applyLocked(result, document: request.document, documentHash: request.documentHash,
+                                          fetch: request.fetch, targets: targets, policy: request.policy, healthRoute: route)
+            CrashPoint.hit(CrashPoint.ingestBeforeCommit)
+            return outcome
         }
     }
 
