@@ -30,7 +30,9 @@ struct StatusCommand: ParsableCommand {
             if let error = feed.lastError, feed.consecutiveErrors > 0 { note.append(error) }
             if feed.url != feed.configuredURL, !feed.url.isEmpty { note.append("moved to \(feed.url)") }
             if feed.guidUnstable { note.append("GUIDs unstable: matched by link") }
-            rows.append([feed.name, shortTime(feed.lastFetch), feed.lastOutcome?.rawValue ?? "never",
+            // A feed filled only by `feedwire ingest` has a baseline but no fetch.
+            let outcome = feed.lastOutcome?.rawValue ?? (feed.baselineAt != nil ? "ingested" : "never")
+            rows.append([feed.name, shortTime(feed.lastFetch), outcome,
                          String(feed.itemCount), String(feed.consecutiveErrors), shortTime(feed.nextDue),
                          note.joined(separator: "; ")])
         }

@@ -36,11 +36,11 @@ extension SQLiteStore {
             let insertItem = try db.prepare("""
                 INSERT INTO items(id, feed_id, story_id, guid, guid_key, link, link_key, link_is_story, url_guid_key,
                     title_key, title, title_type, summary, summary_type, content, content_type, published, updated,
-                    first_seen, last_changed, revision, raw_fp, text_fp, title_fp, summary_fp, content_fp, extra,
-                    date_clamped, present)
+                    first_seen, last_changed, revision, raw_fp, extra, date_clamped, present)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, 1,
-                    ?20, ?21, ?22, ?23, ?24, ?25, ?26, 1)
+                    ?20, ?21, ?22, 1)
                 """)
+            let insertFirstRevision = try db.prepare("INSERT INTO revisions(item_id, revision, seen_at) VALUES (?1, 1, ?2)")
             for item in result.newItems {
                 let id = next
                 next += 1
@@ -67,16 +67,13 @@ extension SQLiteStore {
                 try s.bind(item.updated?.seconds, at: 18)
                 try s.bind(now.seconds, at: 19)
                 try s.bind(p.rawFP, at: 20)
-                try s.bind(item.text.textFP, at: 21)
-                try s.bind(item.text.titleFP, at: 22)
-                try s.bind(item.text.summaryFP, at: 23)
-                try s.bind(item.text.contentFP, at: 24)
                 try s.bind(ItemExtra.encode(authors: p.item.authors, categories: p.item.categories,
-                                            enclosures: p.item.enclosures, image: p.item.image), at: 25)
-                try s.bind(item.dateClamped, at: 26)
+                                            enclosures: p.item.enclosures, image: p.item.image), at: 21)
+                try s.bind(item.dateClamped, at: 22)
                 try s.execute()
-                try insertRevision(itemID: id, revision: 1, seenAt: now, text: item.text, fields: [], titleDiff: nil,
-                                   textDiff: nil, guid: nil, link: nil, announced: true)
+                try insertFirstRevision.bind(id, at: 1)
+                try insertFirstRevision.bind(now.seconds, at: 2)
+                try insertFirstRevision.execute()
             }
         }
 
@@ -86,8 +83,7 @@ extension SQLiteStore {
                 UPDATE items SET guid = ?2, guid_key = ?3, link = ?4, link_key = ?5, link_is_story = ?6, url_guid_key = ?7,
                     title_key = ?8, title = ?9, title_type = ?10, summary = ?11, summary_type = ?12, content = ?13,
                     content_type = ?14, published = ?15, updated = ?16, last_changed = ?17, revision = ?18, raw_fp = ?19,
-                    text_fp = ?20, title_fp = ?21, summary_fp = ?22, content_fp = ?23, extra = ?24, date_clamped = ?25,
-                    present = 1, gone_at = NULL
+                    extra = ?20, date_clamped = ?21, present = 1, gone_at = NULL
                 WHERE id = ?1
                 """, [
                     .integer(edit.itemID), .optional(p.guid), .optional(p.guidKey), .optional(p.link), .optional(p.linkKey),
@@ -96,18 +92,19 @@ extension SQLiteStore {
                     .integer(SQLiteStore.code(p.item.summaryType ?? .html)), .optional(p.item.content),
                     .integer(SQLiteStore.code(p.item.contentType ?? .html)), .optional(edit.published?.seconds),
                     .optional(edit.updated?.seconds), .integer(now.seconds), .int(edit.revision), .integer(p.rawFP),
-                    .integer(edit.text.textFP), .integer(edit.text.titleFP), .integer(edit.text.summaryFP),
-                    .integer(edit.text.contentFP),
                     .optional(ItemExtra.encode(authors: p.item.authors, categories: p.item.categories,
                                                enclosures: p.item.enclosures, image: p.item.image)),
                     .bool(edit.dateClamped),
                 ])
-            try db.run("UPDATE revisions SET superseded_at = ?3 WHERE item_id = ?1 AND revision = ?2",
-                       [.integer(edit.itemID), .int(edit.revision - 1), .integer(now.seconds)])
+            try db.run("""
+                UPDATE revisions SET superseded_at = ?3, text_fp = ?4, story_text_key = ?5, title = ?6
+                WHERE item_id = ?1 AND revision = ?2
+                """, [.integer(edit.itemID), .int(edit.revision - 1), .integer(now.seconds), .integer(edit.previous.textFP),
+                      .integer(edit.previous.storyTextKey), .text(FieldLimits.cut(edit.previous.title, to: 1_024))])
             let drifted = edit.identityChanged
-            try insertRevision(itemID: edit.itemID, revision: edit.revision, seenAt: now, text: edit.text,
-                               fields: edit.changedFields, titleDiff: edit.titleDiff, textDiff: edit.textDiff,
-                               guid: drifted ? p.guid : nil, link: drifted ? p.link : nil, announced: edit.announced)
+            try insertRevision(itemID: edit.itemID, revision: edit.revision, seenAt: now, fields: edit.changedFields,
+                               titleDiff: edit.titleDiff, textDiff: edit.textDiff, guid: drifted ? p.guid : nil,
+                               link: drifted ? p.link : nil, announced: edit.announced)
             if policy.keepRevisions > 0 {
                 try db.run("DELETE FROM revisions WHERE item_id = ?1 AND revision <= ?2",
                            [.integer(edit.itemID), .int(edit.revision - policy.keepRevisions)])
@@ -161,25 +158,22 @@ extension SQLiteStore {
         return outcome
     }
 
-    func insertRevision(itemID: Int64, revision: Int, seenAt: Timestamp, text: ItemText, fields: [ItemField],
-                        titleDiff: TextDiff?, textDiff: TextDiff?, guid: String?, link: String?, announced: Bool) throws {
+    /// A new current revision (its text fingerprints are filled in when it is superseded).
+    func insertRevision(itemID: Int64, revision: Int, seenAt: Timestamp, fields: [ItemField], titleDiff: TextDiff?,
+                        textDiff: TextDiff?, guid: String?, link: String?, announced: Bool) throws {
         let s = try db.prepare("""
-            INSERT OR REPLACE INTO revisions(item_id, revision, seen_at, text_fp, story_text_key, fields, title,
-                title_diff, text_diff, guid, link, announced)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            INSERT OR REPLACE INTO revisions(item_id, revision, seen_at, fields, title_diff, text_diff, guid, link, announced)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """)
         try s.bind(itemID, at: 1)
         try s.bind(revision, at: 2)
         try s.bind(seenAt.seconds, at: 3)
-        try s.bind(text.textFP, at: 4)
-        try s.bind(text.storyTextKey, at: 5)
-        try s.bind(SQLiteStore.fieldBits(fields), at: 6)
-        try s.bind(FieldLimits.cut(text.title, to: 1_024), at: 7)
-        try s.bind(titleDiff.map { $0.json.serialized }, at: 8)
-        try s.bind(textDiff.map { $0.json.serialized }, at: 9)
-        try s.bind(guid, at: 10)
-        try s.bind(link, at: 11)
-        try s.bind(announced, at: 12)
+        try s.bind(SQLiteStore.fieldBits(fields), at: 4)
+        try s.bind(titleDiff.map { $0.json.serialized }, at: 5)
+        try s.bind(textDiff.map { $0.json.serialized }, at: 6)
+        try s.bind(guid, at: 7)
+        try s.bind(link, at: 8)
+        try s.bind(announced, at: 9)
         try s.execute()
     }
 

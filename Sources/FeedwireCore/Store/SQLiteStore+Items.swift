@@ -2,12 +2,11 @@ import FeedwireSQLite
 
 /// Reading items: the columns every item query selects, and their decoding.
 extension SQLiteStore {
-    /// Columns 0–18 build an `ItemRecord`; 19–29 are keys and fingerprints.
+    /// Columns 0–18 build an `ItemRecord`; 19–25 are keys and the raw fingerprint.
     static let itemColumns = """
         i.id, i.story_id, f.name, i.guid, i.link, i.title, i.title_type, i.summary, i.summary_type, i.content,
         i.content_type, i.published, i.updated, i.first_seen, i.last_changed, i.revision, i.extra, i.date_clamped,
-        i.present, i.guid_key, i.link_key, i.url_guid_key, i.title_key, i.raw_fp, i.title_fp, i.summary_fp,
-        i.content_fp, i.text_fp, i.gone_at, i.link_is_story
+        i.present, i.guid_key, i.link_key, i.url_guid_key, i.title_key, i.raw_fp, i.gone_at, i.link_is_story
         """
 
     static func decodeRecord(_ s: Statement) -> ItemRecord {
@@ -24,9 +23,13 @@ extension SQLiteStore {
     static func decodeStored(_ s: Statement) -> StoredItem {
         StoredItem(
             record: decodeRecord(s), guidKey: s.optionalInt64(19), linkKey: s.optionalInt64(20),
-            urlGuidKey: s.optionalInt64(21), titleKey: s.int64(22), rawFP: s.int64(23), titleFP: s.int64(24),
-            summaryFP: s.int64(25), contentFP: s.int64(26), textFP: s.int64(27), goneAt: s.timestamp(28))
+            urlGuidKey: s.optionalInt64(21), titleKey: s.int64(22), rawFP: s.int64(23), goneAt: s.timestamp(24))
     }
+
+    /// Tombstones of one feed by key column (statements built once).
+    static let tombstoneQueries: [String: String] = Dictionary(uniqueKeysWithValues: ["title_key", "guid_key", "link_key"].map {
+        ($0, "SELECT \(itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.\($0) = ? AND i.feed_id = ? AND i.present = 0")
+    })
 
     static func textType(_ code: Int) -> TextType { code == 1 ? .html : .text }
     static func code(_ type: TextType) -> Int64 { type == .html ? 1 : 0 }
@@ -60,29 +63,28 @@ extension SQLiteStore {
                 if let g = item.guidKey { lookups.append(("guid_key", g)) }
                 if let l = item.linkKey { lookups.append(("link_key", l)) }
                 for (column, key) in lookups {
-                    let found = try db.query(
-                        "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id "
-                            + "WHERE i.\(column) = ? AND i.feed_id = ? AND i.present = 0",
-                        [.integer(key), .integer(feedID)], SQLiteStore.decodeStored)
+                    let found = try db.query(SQLiteStore.tombstoneQueries[column]!, [.integer(key), .integer(feedID)],
+                                             SQLiteStore.decodeStored)
                     for s in found where !seen.contains(s.id) {
                         seen.insert(s.id)
                         stored.append(s)
                     }
                 }
             }
-            for key in item.storyKeys {
-                for column in ["link_key", "url_guid_key"] {
-                    let found = try db.query(
-                        "SELECT i.id, i.story_id, f.name, i.link_key, i.url_guid_key, i.link_is_story FROM items i "
-                            + "JOIN feeds f ON f.id = i.feed_id WHERE i.\(column) = ? AND i.feed_id != ?",
-                        [.integer(key), .integer(feedID)]) {
-                            StoryCandidate(itemID: $0.int64(0), storyID: $0.int64(1), feed: $0.text(2),
-                                           linkKey: $0.optionalInt64(3), urlGuidKey: $0.optionalInt64(4), linkIsStory: $0.bool(5))
-                        }
-                    for c in found where !candidateIDs.contains(c.itemID) {
-                        candidateIDs.insert(c.itemID)
-                        storyCandidates.append(c)
-                    }
+            let keys = item.storyKeys
+            if let first = keys.first {
+                // One statement for both story keys (SQLite's multi-index OR).
+                let found = try db.query("""
+                    SELECT i.id, i.story_id, f.name, i.link_key, i.url_guid_key, i.link_is_story FROM items i
+                    JOIN feeds f ON f.id = i.feed_id
+                    WHERE (i.link_key IN (?1, ?2) OR i.url_guid_key IN (?1, ?2)) AND i.feed_id != ?3
+                    """, [.integer(first), .integer(keys.count > 1 ? keys[1] : first), .integer(feedID)]) {
+                    StoryCandidate(itemID: $0.int64(0), storyID: $0.int64(1), feed: $0.text(2),
+                                   linkKey: $0.optionalInt64(3), urlGuidKey: $0.optionalInt64(4), linkIsStory: $0.bool(5))
+                }
+                for c in found where !candidateIDs.contains(c.itemID) {
+                    candidateIDs.insert(c.itemID)
+                    storyCandidates.append(c)
                 }
             }
         }
@@ -93,7 +95,7 @@ extension SQLiteStore {
         var recent: [Int64: [PastRevision]] = [:]
         let revisions = try db.query("""
             SELECT r.item_id, r.revision, r.text_fp, r.superseded_at FROM revisions r JOIN items i ON i.id = r.item_id
-            WHERE r.superseded_at >= ? AND i.feed_id = ?
+            WHERE r.superseded_at >= ? AND i.feed_id = ? AND r.text_fp IS NOT NULL
             """, [.integer(now.seconds - policy.flapWindow), .integer(feedID)]) {
             ($0.int64(0), PastRevision(revision: $0.int(1), textFP: $0.int64(2), supersededAt: Timestamp(seconds: $0.int64(3))))
         }
@@ -108,10 +110,16 @@ extension SQLiteStore {
         var storyTexts: [Int64: Set<Int64>] = [:]
         for (story, size) in shared {
             storySizes[story] = size
-            let keys = try db.query(
-                "SELECT r.story_text_key FROM revisions r JOIN items i ON i.id = r.item_id WHERE i.story_id = ?",
-                [.integer(story)]) { $0.int64(0) }
-            storyTexts[story] = Set(keys)
+            // Superseded revisions carry their key; current texts are normalised now.
+            var keys = Set(try db.query("""
+                SELECT r.story_text_key FROM revisions r JOIN items i ON i.id = r.item_id
+                WHERE i.story_id = ? AND r.story_text_key IS NOT NULL
+                """, [.integer(story)]) { $0.int64(0) })
+            let members = try db.query(
+                "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?",
+                [.integer(story)], SQLiteStore.decodeRecord)
+            for member in members { keys.insert(ItemText(member).storyTextKey) }
+            storyTexts[story] = keys
         }
         for index in stored.indices {
             let id = stored[index].id
@@ -129,24 +137,61 @@ extension SQLiteStore {
 /// Authors, categories, enclosures and image, stored together as compact
 /// JSON in `items.extra` (absent when all are empty).
 enum ItemExtra {
+    /// Compact JSON written directly (this runs for every new item).
     static func encode(authors: [Person], categories: [String], enclosures: [Enclosure], image: String?) -> String? {
         guard !authors.isEmpty || !categories.isEmpty || !enclosures.isEmpty || image != nil else { return nil }
-        var pairs: [(String, JSONValue?)] = []
+        var out = "{"
+        func key(_ k: String) {
+            if out.utf8.count > 1 { out += "," }
+            out += "\"\(k)\":"
+        }
+        func member(_ k: String, _ v: String?, first: inout Bool) {
+            guard let v else { return }
+            out += first ? "" : ","
+            first = false
+            out += "\"\(k)\":"
+            JSONValue.writeString(v, to: &out)
+        }
         if !authors.isEmpty {
-            pairs.append(("a", .array(authors.map { p in
-                .object(omittingNil: [("n", p.name.map(JSONValue.string)), ("e", p.email.map(JSONValue.string)),
-                                      ("u", p.uri.map(JSONValue.string))])
-            })))
+            key("a")
+            out += "["
+            for (n, p) in authors.enumerated() {
+                out += n == 0 ? "{" : ",{"
+                var first = true
+                member("n", p.name, first: &first)
+                member("e", p.email, first: &first)
+                member("u", p.uri, first: &first)
+                out += "}"
+            }
+            out += "]"
         }
-        if !categories.isEmpty { pairs.append(("c", .array(categories.map(JSONValue.string)))) }
+        if !categories.isEmpty {
+            key("c")
+            out += "["
+            for (n, c) in categories.enumerated() {
+                if n > 0 { out += "," }
+                JSONValue.writeString(c, to: &out)
+            }
+            out += "]"
+        }
         if !enclosures.isEmpty {
-            pairs.append(("e", .array(enclosures.map { e in
-                .object(omittingNil: [("u", .string(e.url)), ("t", e.type.map(JSONValue.string)),
-                                      ("l", e.length.map { JSONValue.int($0) })])
-            })))
+            key("e")
+            out += "["
+            for (n, e) in enclosures.enumerated() {
+                out += n == 0 ? "{" : ",{"
+                var first = true
+                member("u", e.url, first: &first)
+                member("t", e.type, first: &first)
+                if let length = e.length { out += ",\"l\":\(length)" }
+                out += "}"
+            }
+            out += "]"
         }
-        if let image { pairs.append(("i", .string(image))) }
-        return JSONValue.object(omittingNil: pairs).serialized
+        if let image {
+            key("i")
+            JSONValue.writeString(image, to: &out)
+        }
+        return out + "}"
     }
 
     static func decode(_ text: String, into record: inout ItemRecord) {

@@ -54,16 +54,23 @@ extension SQLiteStore {
         let canonical = Fingerprint.of(URLCanonicalizer.canonical(trimmed))
         let guid = Fingerprint.of(trimmed)
         return try locked {
-            try db.query("""
+            let byURL = try db.query("""
                 SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id
-                WHERE i.link_key = ?1 OR i.url_guid_key = ?1 OR i.guid_key = ?2 OR i.guid_key = ?1 ORDER BY i.id DESC
-                """, [.integer(canonical), .integer(guid)], SQLiteStore.decodeRecord)
+                WHERE i.link_key = ?1 OR i.url_guid_key = ?1 ORDER BY i.id DESC
+                """, [.integer(canonical)], SQLiteStore.decodeRecord)
+            if !byURL.isEmpty { return byURL }
+            // GUIDs are indexed per feed: look in each feed.
+            return try db.query("""
+                SELECT \(SQLiteStore.itemColumns) FROM feeds f JOIN items i ON i.feed_id = f.id
+                WHERE i.guid_key IN (?1, ?2) ORDER BY i.id DESC
+                """, [.integer(guid), .integer(canonical)], SQLiteStore.decodeRecord)
         }
     }
 
     public func revisions(itemID: Int64) throws -> [RevisionRecord] {
-        try locked {
-            try db.query("""
+        let current = try item(id: itemID).map { TextNormalizer.normalize($0.title, type: $0.titleType) }
+        return try locked {
+            var revisions = try db.query("""
                 SELECT item_id, revision, seen_at, superseded_at, title, fields, title_diff, text_diff, guid, link, announced
                 FROM revisions WHERE item_id = ? ORDER BY revision
                 """, [.integer(itemID)]) { s in
@@ -75,6 +82,9 @@ extension SQLiteStore {
                     title: s.optionalText(4), changedFields: SQLiteStore.fields(s.int64(5)), titleDiff: diff(6),
                     textDiff: diff(7), guid: s.optionalText(8), link: s.optionalText(9), announced: s.bool(10))
             }
+            // The current revision's title is the item's.
+            if let last = revisions.indices.last, revisions[last].title == nil { revisions[last].title = current }
+            return revisions
         }
     }
 }

@@ -15,10 +15,18 @@ import FeedwireSQLite
 /// - `items`: one row per item ever seen (tombstones: `present = 0`). `id`
 ///   is AUTOINCREMENT, so ids are never reused (idempotency keys derive from
 ///   them); `story_id` is the id of the first item of the story. Keys and
-///   fingerprints are 64-bit SHA-256 prefixes (`Fingerprint`).
-/// - `revisions`: one row per revision — its fingerprints, what changed and
-///   the word diffs; `superseded_at` feeds the flap check. Text lives in
-///   `items` only (the current revision), which keeps the file small.
+///   fingerprints are 64-bit SHA-256 prefixes (`Fingerprint`). Indexes that
+///   serve one feed's lookups lead with `feed_id`, so a refresh dirties a
+///   few index pages rather than one page per item (random 64-bit keys
+///   would scatter them); only `link_key` and `url_guid_key` are global
+///   (story lookups across feeds). Outputs sort the present items without an
+///   index: a few thousand rows.
+/// - `revisions`: one row per revision — what changed and the word diffs.
+///   Text lives in `items` only (the current revision), which keeps the file
+///   small; when a revision is superseded its normalised title, text
+///   fingerprint and story text key are filled in (they feed `history`, the
+///   flap check and the cross-source check). Only `items.raw_fp` is stored
+///   for the current text: normalising happens only when raw text differs.
 /// - `events`: every change noticed; `outbox`: one row per (event, target);
 ///   `remote_messages`: what a service returned per (target, story);
 ///   `targets`: disabled notification targets.
@@ -80,23 +88,17 @@ enum StoreSchema {
             last_changed INTEGER NOT NULL,
             revision INTEGER NOT NULL,
             raw_fp INTEGER NOT NULL,
-            text_fp INTEGER NOT NULL,
-            title_fp INTEGER NOT NULL,
-            summary_fp INTEGER NOT NULL,
-            content_fp INTEGER NOT NULL,
             extra TEXT,
             date_clamped INTEGER NOT NULL DEFAULT 0,
             present INTEGER NOT NULL DEFAULT 1,
             gone_at INTEGER
         );
         CREATE INDEX items_feed ON items(feed_id, present);
-        CREATE INDEX items_guid ON items(guid_key, feed_id) WHERE guid_key IS NOT NULL;
-        CREATE INDEX items_link ON items(link_key, feed_id) WHERE link_key IS NOT NULL;
+        CREATE INDEX items_guid ON items(feed_id, guid_key) WHERE guid_key IS NOT NULL;
+        CREATE INDEX items_title ON items(feed_id, title_key);
+        CREATE INDEX items_link ON items(link_key) WHERE link_key IS NOT NULL;
         CREATE INDEX items_url_guid ON items(url_guid_key) WHERE url_guid_key IS NOT NULL;
-        CREATE INDEX items_title ON items(title_key, feed_id);
         CREATE INDEX items_story ON items(story_id);
-        CREATE INDEX items_display ON items(COALESCE(published, first_seen)) WHERE present = 1;
-        CREATE INDEX items_changed ON items(last_changed) WHERE present = 1;
         CREATE INDEX items_gone ON items(gone_at) WHERE present = 0;
 
         CREATE TABLE revisions (
@@ -104,8 +106,8 @@ enum StoreSchema {
             revision INTEGER NOT NULL,
             seen_at INTEGER NOT NULL,
             superseded_at INTEGER,
-            text_fp INTEGER NOT NULL,
-            story_text_key INTEGER NOT NULL,
+            text_fp INTEGER,
+            story_text_key INTEGER,
             fields INTEGER NOT NULL DEFAULT 0,
             title TEXT,
             title_diff TEXT,

@@ -42,6 +42,7 @@ struct ItemMatcher {
     private var byLink: [Int64: [Int]] = [:]
     private var byTitle: [Int64: [Int]] = [:]
     private var texts: [Int: ItemText] = [:]
+    private var storedTexts: [Int: ItemText] = [:]
     private var storedBodies: [Int: Shingles] = [:]
     private var docBodies: [Int: Shingles] = [:]
 
@@ -75,6 +76,14 @@ struct ItemMatcher {
         if let t = texts[d] { return t }
         let t = ItemText(items[d].item)
         texts[d] = t
+        return t
+    }
+
+    /// Normalised text of stored item `s` (computed once, from its stored text).
+    mutating func storedText(_ s: Int) -> ItemText {
+        if let t = storedTexts[s] { return t }
+        let t = stored[s].text
+        storedTexts[s] = t
         return t
     }
 
@@ -203,9 +212,7 @@ struct ItemMatcher {
         if let cached = storedBodies[s] {
             storedShingles = cached
         } else {
-            let r = stored[s].record
-            let content = TextNormalizer.normalize(r.content, type: r.contentType)
-            storedShingles = Shingles(content.isEmpty ? TextNormalizer.normalize(r.summary, type: r.summaryType) : content)
+            storedShingles = Shingles(storedText(s).body)
             storedBodies[s] = storedShingles
         }
         if docShingles.isEmpty || storedShingles.isEmpty { return (0, 0) }

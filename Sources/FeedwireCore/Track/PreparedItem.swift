@@ -135,12 +135,17 @@ public struct ItemText: Sendable, Equatable {
                   content: item.content, contentType: item.contentType)
     }
 
-    /// Fields whose fingerprints differ from `other`'s.
-    public func changedFields(from fps: (title: Int64, summary: Int64, content: Int64)) -> [ItemField] {
+    public init(_ record: ItemRecord) {
+        self.init(title: record.title, titleType: record.titleType, summary: record.summary, summaryType: record.summaryType,
+                  content: record.content, contentType: record.contentType)
+    }
+
+    /// Fields whose fingerprints differ from `old`'s.
+    public func changedFields(from old: ItemText) -> [ItemField] {
         var fields: [ItemField] = []
-        if titleFP != fps.title { fields.append(.title) }
-        if summaryFP != fps.summary { fields.append(.summary) }
-        if contentFP != fps.content { fields.append(.content) }
+        if titleFP != old.titleFP { fields.append(.title) }
+        if summaryFP != old.summaryFP { fields.append(.summary) }
+        if contentFP != old.contentFP { fields.append(.content) }
         return fields
     }
 }

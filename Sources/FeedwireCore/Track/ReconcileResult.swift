@@ -8,7 +8,6 @@ public enum ItemRef: Sendable, Equatable, Hashable {
 /// An item seen for the first time.
 public struct NewItem: Sendable, Equatable {
     public var prepared: PreparedItem
-    public var text: ItemText
     /// The story it joins (a copy of an item of another feed), or nil for a
     /// story of its own (story id = its own id).
     public var storyID: Int64?
@@ -34,7 +33,10 @@ public struct NewItem: Sendable, Equatable {
 public struct ItemEdit: Sendable, Equatable {
     public var itemID: Int64
     public var prepared: PreparedItem
+    /// The new text, and the text it replaces (stored with the superseded
+    /// revision: its fingerprint feeds the flap check).
     public var text: ItemText
+    public var previous: ItemText
     /// The new revision number (previous + 1).
     public var revision: Int
     public var changedFields: [ItemField]

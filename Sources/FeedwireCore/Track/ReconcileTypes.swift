@@ -34,7 +34,9 @@ public struct PastRevision: Sendable, Equatable {
     }
 }
 
-/// An item of this feed as stored, with what reconcile compares.
+/// An item of this feed as stored, with what reconcile compares. Only the
+/// raw fingerprint is stored: the normalised text (`ItemText`) of the
+/// stored version is computed from the stored text when the raw text differs.
 public struct StoredItem: Sendable, Equatable {
     public var record: ItemRecord
     public var guidKey: Int64?
@@ -42,10 +44,6 @@ public struct StoredItem: Sendable, Equatable {
     public var urlGuidKey: Int64?
     public var titleKey: Int64
     public var rawFP: Int64
-    public var titleFP: Int64
-    public var summaryFP: Int64
-    public var contentFP: Int64
-    public var textFP: Int64
     /// When it vanished from the feed (tombstones).
     public var goneAt: Timestamp?
     /// Superseded revisions still inside the flap window.
@@ -56,8 +54,7 @@ public struct StoredItem: Sendable, Equatable {
     /// loaded when `storySize > 1`).
     public var storyTextKeys: Set<Int64>
 
-    public init(record: ItemRecord, guidKey: Int64?, linkKey: Int64?, urlGuidKey: Int64?, titleKey: Int64,
-                rawFP: Int64, titleFP: Int64, summaryFP: Int64, contentFP: Int64, textFP: Int64,
+    public init(record: ItemRecord, guidKey: Int64?, linkKey: Int64?, urlGuidKey: Int64?, titleKey: Int64, rawFP: Int64,
                 goneAt: Timestamp? = nil, recentRevisions: [PastRevision] = [], storySize: Int = 1,
                 storyTextKeys: Set<Int64> = []) {
         self.record = record
@@ -66,10 +63,6 @@ public struct StoredItem: Sendable, Equatable {
         self.urlGuidKey = urlGuidKey
         self.titleKey = titleKey
         self.rawFP = rawFP
-        self.titleFP = titleFP
-        self.summaryFP = summaryFP
-        self.contentFP = contentFP
-        self.textFP = textFP
         self.goneAt = goneAt
         self.recentRevisions = recentRevisions
         self.storySize = storySize
@@ -79,7 +72,6 @@ public struct StoredItem: Sendable, Equatable {
     /// A stored item built from a prepared one (tests, fakes).
     public init(id: Int64, storyID: Int64? = nil, feed: String, prepared p: PreparedItem, firstSeen: Timestamp,
                 revision: Int = 1, present: Bool = true, goneAt: Timestamp? = nil) {
-        let text = ItemText(p.item)
         let record = ItemRecord(
             id: id, storyID: storyID ?? id, feed: feed, guid: p.guid, link: p.link, title: p.item.title ?? "",
             titleType: p.item.titleType ?? .text, summary: p.item.summary, summaryType: p.item.summaryType ?? .html,
@@ -87,11 +79,13 @@ public struct StoredItem: Sendable, Equatable {
             updated: p.item.updated, firstSeen: firstSeen, revision: revision, authors: p.item.authors,
             categories: p.item.categories, enclosures: p.item.enclosures, image: p.item.image, present: present)
         self.init(record: record, guidKey: p.guidKey, linkKey: p.linkKey, urlGuidKey: p.urlGuidKey, titleKey: p.titleKey,
-                  rawFP: p.rawFP, titleFP: text.titleFP, summaryFP: text.summaryFP, contentFP: text.contentFP,
-                  textFP: text.textFP, goneAt: goneAt)
+                  rawFP: p.rawFP, goneAt: goneAt)
     }
 
     public var id: Int64 { record.id }
+
+    /// The normalised text of the stored version.
+    public var text: ItemText { ItemText(record) }
 }
 
 /// An item of another feed that shares a story key with a document item.

@@ -49,7 +49,7 @@ public enum Reconciler {
         var storyTextKeysAdded: [Int64: Set<Int64>] = [:]
         for d in items.indices {
             guard let s = matcher.match[d] else { continue }
-            compare(items[d], input.stored[s], matcher: &matcher, d: d, now: now, policy: policy, result: &result,
+            compare(items[d], input.stored[s], matcher: &matcher, d: d, s: s, now: now, policy: policy, result: &result,
                     announcedTexts: &storyTextKeysAdded)
         }
 
@@ -129,23 +129,24 @@ public enum Reconciler {
     }
 
     /// A matched pair: reappearance, identity changes, noise, flapping or a real edit.
-    static func compare(_ item: PreparedItem, _ st: StoredItem, matcher: inout ItemMatcher, d: Int, now: Timestamp,
+    static func compare(_ item: PreparedItem, _ st: StoredItem, matcher: inout ItemMatcher, d: Int, s: Int, now: Timestamp,
                         policy: TrackPolicy, result: inout ReconcileResult, announcedTexts: inout [Int64: Set<Int64>]) {
         let reappeared = !st.record.present
         let identityChanged = item.guidKey != st.guidKey || item.linkKey != st.linkKey || item.urlGuidKey != st.urlGuidKey
             || (item.guid != st.record.guid) || (item.link != st.record.link)
         var isEdit = false
-        var text: ItemText?
+        var texts: (new: ItemText, old: ItemText)?
         if item.rawFP != st.rawFP {
             let t = matcher.text(d)
-            text = t
-            if t.textFP != st.textFP {
+            let old = matcher.storedText(s)
+            texts = (t, old)
+            if t.textFP != old.textFP {
                 let stale = item.item.updated.map { u in st.record.updated.map { u < $0 } ?? false } ?? false
                 let flap = st.recentRevisions.contains { $0.textFP == t.textFP && now - $0.supersededAt <= policy.flapWindow }
                 isEdit = !stale && !flap
             }
         }
-        guard isEdit, let text else {
+        guard isEdit, let (text, old) = texts else {
             if reappeared { result.reappeared.append(st.id) }
             if identityChanged {
                 result.identityChanges.append(IdentityChange(
@@ -155,9 +156,7 @@ public enum Reconciler {
             return
         }
 
-        let fields = text.changedFields(from: (st.titleFP, st.summaryFP, st.contentFP))
-        let old = ItemText(title: st.record.title, titleType: st.record.titleType, summary: st.record.summary,
-                           summaryType: st.record.summaryType, content: st.record.content, contentType: st.record.contentType)
+        let fields = text.changedFields(from: old)
         let titleDiff = fields.contains(.title) ? WordDiff.diff(old.title, text.title) : nil
         var textDiff: TextDiff?
         if fields.contains(.summary) {
@@ -197,7 +196,7 @@ public enum Reconciler {
         record.present = true
 
         let edit = ItemEdit(
-            itemID: st.id, prepared: item, text: text, revision: record.revision, changedFields: fields,
+            itemID: st.id, prepared: item, text: text, previous: old, revision: record.revision, changedFields: fields,
             previousTitle: fields.contains(.title) ? old.title : nil, titleDiff: titleDiff, textDiff: textDiff,
             published: published, updated: updated, dateClamped: dateClamped, announced: announced,
             reappeared: reappeared, identityChanged: identityChanged, record: record)
@@ -227,7 +226,6 @@ public enum Reconciler {
         }
         for d in fresh {
             let item = items[d]
-            let text = matcher.text(d)
             var storyKeys = item.storyKeys
             if let l = item.linkKey, matcher.duplicateLinks.contains(l) { storyKeys.removeAll { $0 == l } }
             if let g = item.guidKey, matcher.duplicateGuids.contains(g), let u = item.urlGuidKey { storyKeys.removeAll { $0 == u } }
@@ -236,7 +234,7 @@ public enum Reconciler {
                 .min { $0.storyID < $1.storyID }
             let (published, clamped) = clamp(item.date, now: now, policy: policy)
             let (updated, _) = clamp(item.item.updated, now: now, policy: policy)
-            let newItem = NewItem(prepared: item, text: text, storyID: story?.storyID, published: published,
+            let newItem = NewItem(prepared: item, storyID: story?.storyID, published: published,
                                   updated: updated, dateClamped: clamped)
             let index = result.newItems.count
             result.newItems.append(newItem)

@@ -87,7 +87,7 @@ import Testing
         // An edit of an item that does not exist: its revision row violates the foreign key
         // after the new item, its revision, its event and outbox rows were written.
         result.edits.append(ItemEdit(
-            itemID: 999_999, prepared: prepared[0], text: ItemText(prepared[0].item), revision: 2, changedFields: [.title],
+            itemID: 999_999, prepared: prepared[0], text: ItemText(prepared[0].item), previous: ItemText(prepared[1].item), revision: 2, changedFields: [.title],
             previousTitle: nil, titleDiff: nil, textDiff: nil, published: nil, updated: nil, dateClamped: false,
             announced: true, reappeared: false, identityChanged: false,
             record: ItemRecord(id: 999_999, storyID: 999_999, feed: "a", title: "x", firstSeen: h.now)))
@@ -194,5 +194,22 @@ import Testing
         #expect(state.newItemCount == 1)
         #expect(state.lastNewItemAt == h.now)
         #expect(state.itemCount == 3)
+    }
+}
+
+@Suite struct ItemExtraTests {
+    @Test func roundTripsAuthorsCategoriesEnclosuresAndImage() throws {
+        let authors = [Person(name: "Tom \"T\" O’Neill", email: "t@x.org"), Person(uri: "https://x.org/a\\b")]
+        let enclosures = [Enclosure(url: "https://cdn.x/a.mp3", type: "audio/mpeg", length: 123_456), Enclosure(url: "https://x/b")]
+        let json = ItemExtra.encode(authors: authors, categories: ["Politik", "a\nb"], enclosures: enclosures,
+                                    image: "https://x/i.jpg")
+        var record = ItemRecord(id: 1, storyID: 1, feed: "a", title: "t", firstSeen: epoch)
+        ItemExtra.decode(try #require(json), into: &record)
+        #expect(record.authors == authors)
+        #expect(record.categories == ["Politik", "a\nb"])
+        #expect(record.enclosures == enclosures)
+        #expect(record.image == "https://x/i.jpg")
+        #expect(ItemExtra.encode(authors: [], categories: [], enclosures: [], image: nil) == nil)
+        #expect(ItemExtra.encode(authors: [], categories: ["x"], enclosures: [], image: nil) == #"{"c":["x"]}"#)
     }
 }
