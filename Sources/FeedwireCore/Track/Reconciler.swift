@@ -22,13 +22,14 @@
 ///   (`gone` event); a tombstone seen again is present again without a
 ///   `new` event. A document without items tombstones nothing.
 public enum Reconciler {
-    public static func reconcile(_ input: ReconcileInput, items allItems: [PreparedItem], now: Timestamp,
+    public static func reconcile(_ input: ReconcileInput, items documentItems: [PreparedItem], now: Timestamp,
                                  policy: TrackPolicy) -> ReconcileResult {
         let feed = input.feed
         var result = ReconcileResult(feed: feed.name, feedID: feed.feedID, now: now, isBaseline: feed.baselineAt == nil)
         var notes = Notes(feed: feed)
+        let allItems = usable(documentItems)
         let items = select(allItems, max: policy.maxItems)
-        result.documentItems = allItems.count
+        result.documentItems = documentItems.count
         result.processedItems = items.count
         if items.count < allItems.count {
             notes.add(.truncated, "the document has \(allItems.count) items; only the newest \(items.count) are processed")
@@ -89,6 +90,23 @@ public enum Reconciler {
     }
 
     // MARK: Steps
+
+    /// The document's items without exact repeats (an entry listed twice —
+    /// same GUID, link, title, date and text — is one item) and without
+    /// entries that have nothing to identify or show them (no GUID, link,
+    /// title or text).
+    static func usable(_ items: [PreparedItem]) -> [PreparedItem] {
+        struct Key: Hashable {
+            var guid: Int64?, link: Int64?, title: Int64, raw: Int64, date: Timestamp?
+        }
+        var seen = Set<Key>()
+        return items.filter { p in
+            let blank = p.guid == nil && p.link == nil && p.title.isEmpty
+                && (p.item.summary ?? "").allSatisfy(\.isWhitespace) && (p.item.content ?? "").allSatisfy(\.isWhitespace)
+            guard !blank else { return false }
+            return seen.insert(Key(guid: p.guidKey, link: p.linkKey, title: p.titleKey, raw: p.rawFP, date: p.date)).inserted
+        }
+    }
 
     /// The newest `max` items: by date when most items have one, else in document order.
     static func select(_ items: [PreparedItem], max: Int) -> [PreparedItem] {

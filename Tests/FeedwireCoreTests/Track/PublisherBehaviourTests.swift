@@ -176,6 +176,25 @@ import Testing
         #expect(again.notes.isEmpty)
     }
 
+    @Test func anEntryListedTwiceIsOneItem() throws {
+        let h = try TrackHarness()
+        let bare = item(title: "Bulletin without text")
+        try h.fetch("a", base + [base[2], bare, bare])
+        #expect(try h.items().count == 6)
+        var next = base + [base[2], bare, bare]
+        next[0].title = "Edited so the document changes"
+        let outcome = try h.fetch("a", next)
+        #expect(outcome.kinds == [.updated])
+        #expect(try h.items().count == 6)
+    }
+
+    @Test func entriesWithNothingToIdentifyThemAreIgnored() throws {
+        let h = try TrackHarness()
+        try h.fetch("a", base + [item(), item(summary: "   ")])
+        #expect(try h.items().count == 5)
+        #expect(try h.fetch("a", base + [item()]).events.isEmpty)
+    }
+
     @Test func aGuidReusedFromAnExistingItemDoesNotMergeStories() throws {
         let h = try TrackHarness()
         try h.fetch("a", base)
