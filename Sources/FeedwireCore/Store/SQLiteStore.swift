@@ -63,6 +63,12 @@ public final class SQLiteStore: @unchecked Sendable {
     /// The schema version this build writes.
     public static var schemaVersion: Int { StoreSchema.version }
 
+    /// True when the database answers a trivial query (for `/healthz` and
+    /// the watchdog: a store that cannot read cannot make progress).
+    public func ping() -> Bool {
+        (try? locked { try db.scalarInt("SELECT 1") }) == 1
+    }
+
     /// Rows changed through this connection since it opened (for the benchmark).
     public var totalChanges: Int { mutex.locked { db.totalChanges } }
 

@@ -23,6 +23,9 @@
 struct ItemMatcher {
     enum Rung: Sendable, Equatable { case guid, link, titleDate, titleDrift, textDrift }
 
+    /// Most body comparisons the text-drift rung makes in one fetch.
+    static let textComparisonBudget = 20_000
+
     let stored: [StoredItem]
     let items: [PreparedItem]
     let policy: TrackPolicy
@@ -164,11 +167,16 @@ struct ItemMatcher {
         let vanishing = stored.indices.filter { !storedMatched[$0] && stored[$0].record.present }
         guard !open.isEmpty, !vanishing.isEmpty else { return }
         var pairs: [(d: Int, s: Int, score: Double)] = []
+        var comparisons = 0
         for d in open {
             for s in vanishing {
                 let a = items[d].date
                 let b = stored[s].record.dateClamped ? nil : stored[s].record.published
                 if let a, let b, a != b { continue }
+                // A feed that replaced hundreds of undated items at once would cost
+                // a quadratic number of comparisons; past the budget, they are new.
+                comparisons += 1
+                if comparisons > Self.textComparisonBudget { break }
                 let sim = similarity(d, s)
                 let datesEqual = a != nil && a == b
                 if sim.jaccard >= policy.driftSimilarity || (datesEqual && sim.containment >= 0.9 && sim.jaccard >= 0.5) {

@@ -14,6 +14,8 @@ import Testing
         #expect(try h.store.db.pragma("synchronous") == "2")  // FULL
         #expect(try h.store.db.pragma("foreign_keys") == "1")
         #expect(try h.store.db.pragma("busy_timeout") == "5000")
+        #expect(try h.store.db.pragma("page_size") == "8192")
+        #expect(h.store.ping())
     }
 
     @Test func aDatabaseFromANewerFeedwireIsRefused() throws {
