@@ -15,10 +15,11 @@ extension SQLiteStore {
         }
     }
 
-    /// Loads the reconcile input for a document (tests and tools; `refresh`
-    /// does load, reconcile and apply in one transaction).
+    /// Loads the whole reconcile input for a document, texts and story keys
+    /// included (tests and tools; `refresh` loads lazily, reconciles and
+    /// applies in one transaction).
     public func reconcileInput(feed: String, items: [PreparedItem], now: Timestamp, policy: TrackPolicy = TrackPolicy()) throws -> ReconcileInput {
-        try locked { try loadInput(feedID: try feedID(feed), feed: feed, items: items, now: now, policy: policy) }
+        try locked { try loadInput(feedID: try feedID(feed), feed: feed, items: items, now: now, policy: policy, full: true) }
     }
 
     func applyLocked(_ result: ReconcileResult, document: ParsedFeed?, documentHash: Int64?, fetch: FetchRecord?,
@@ -40,7 +41,7 @@ extension SQLiteStore {
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, 1,
                     ?20, ?21, ?22, 1)
                 """)
-            let insertFirstRevision = try db.prepare("INSERT INTO revisions(item_id, revision, seen_at) VALUES (?1, 1, ?2)")
+
             for item in result.newItems {
                 let id = next
                 next += 1
@@ -71,9 +72,6 @@ extension SQLiteStore {
                                             enclosures: p.item.enclosures, image: p.item.image), at: 21)
                 try s.bind(item.dateClamped, at: 22)
                 try s.execute()
-                try insertFirstRevision.bind(id, at: 1)
-                try insertFirstRevision.bind(now.seconds, at: 2)
-                try insertFirstRevision.execute()
             }
         }
 
@@ -96,11 +94,15 @@ extension SQLiteStore {
                                                enclosures: p.item.enclosures, image: p.item.image)),
                     .bool(edit.dateClamped),
                 ])
+            // The superseded revision keeps its fingerprints (revision 1 gets its row now).
             try db.run("""
-                UPDATE revisions SET superseded_at = ?3, text_fp = ?4, story_text_key = ?5, title = ?6
-                WHERE item_id = ?1 AND revision = ?2
-                """, [.integer(edit.itemID), .int(edit.revision - 1), .integer(now.seconds), .integer(edit.previous.textFP),
-                      .integer(edit.previous.storyTextKey), .text(FieldLimits.cut(edit.previous.title, to: 1_024))])
+                INSERT INTO revisions(item_id, revision, seen_at, superseded_at, text_fp, story_text_key, title)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                ON CONFLICT(item_id, revision) DO UPDATE SET superseded_at = excluded.superseded_at,
+                    text_fp = excluded.text_fp, story_text_key = excluded.story_text_key, title = excluded.title
+                """, [.integer(edit.itemID), .int(edit.revision - 1), .integer(edit.record.firstSeen.seconds),
+                      .integer(now.seconds), .integer(edit.previous.textFP), .integer(edit.previous.storyTextKey),
+                      .text(FieldLimits.cut(edit.previous.title, to: 1_024))])
             let drifted = edit.identityChanged
             try insertRevision(itemID: edit.itemID, revision: edit.revision, seenAt: now, fields: edit.changedFields,
                                titleDiff: edit.titleDiff, textDiff: edit.textDiff, guid: drifted ? p.guid : nil,

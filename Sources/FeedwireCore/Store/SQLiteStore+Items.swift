@@ -34,15 +34,47 @@ extension SQLiteStore {
     static func textType(_ code: Int) -> TextType { code == 1 ? .html : .text }
     static func code(_ type: TextType) -> Int64 { type == .html ? 1 : 0 }
 
+    /// `itemColumns` with summary, content and extras left out (NULL): the
+    /// same positions, so `decodeStored` reads both.
+    static let lightItemColumns = """
+        i.id, i.story_id, f.name, i.guid, i.link, i.title, i.title_type, NULL, i.summary_type, NULL,
+        i.content_type, i.published, i.updated, i.first_seen, i.last_changed, i.revision, NULL, i.date_clamped,
+        i.present, i.guid_key, i.link_key, i.url_guid_key, i.title_key, i.raw_fp, i.gone_at, i.link_is_story
+        """
+
+    static let itemByID = "SELECT \(itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.id = ?"
+
     /// Loads what `Reconciler` reads for one feed and one document.
-    func loadInput(feedID: Int64, feed: String, items: [PreparedItem], now: Timestamp, policy: TrackPolicy) throws -> ReconcileInput {
+    ///
+    /// Present items whose raw text the document repeats under the same GUID
+    /// or link are loaded without their text (nothing will be compared);
+    /// story text keys are not loaded. `complete` adds whatever a
+    /// reconcile run reports missing; with `full` everything is loaded at once.
+    func loadInput(feedID: Int64, feed: String, items: [PreparedItem], now: Timestamp, policy: TrackPolicy,
+                   full: Bool = false) throws -> ReconcileInput {
         let state = try db.query("SELECT baseline_at, guid_unstable, noted FROM feeds WHERE id = ?", [.integer(feedID)]) {
             FeedTrackState(feedID: feedID, name: feed, baselineAt: $0.timestamp(0), guidUnstable: $0.bool(1), notedKinds: $0.int(2))
         }.first ?? FeedTrackState(feedID: feedID, name: feed)
 
         var stored = try db.query(
-            "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.feed_id = ? AND i.present = 1",
-            [.integer(feedID)], SQLiteStore.decodeStored)
+            "SELECT \(SQLiteStore.lightItemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.feed_id = ? AND i.present = 1",
+            [.integer(feedID)]) { s -> StoredItem in
+            var item = SQLiteStore.decodeStored(s)
+            item.textLoaded = false
+            return item
+        }
+        // Raw text repeated under the same GUID or link: no text needed.
+        var repeated = Set<String>()
+        for item in items {
+            if let g = item.guidKey { repeated.insert("g\(g):\(item.rawFP)") }
+            if let l = item.linkKey { repeated.insert("l\(l):\(item.rawFP)") }
+        }
+        for index in stored.indices {
+            let st = stored[index]
+            let same = (st.guidKey.map { repeated.contains("g\($0):\(st.rawFP)") } ?? false)
+                || (st.linkKey.map { repeated.contains("l\($0):\(st.rawFP)") } ?? false)
+            if full || !same { try loadText(&stored[index]) }
+        }
         var seen = Set(stored.map(\.id))
         let presentGuids = Set(stored.compactMap(\.guidKey))
         let presentLinks = Set(stored.compactMap(\.linkKey))
@@ -101,16 +133,41 @@ extension SQLiteStore {
         }
         for (item, revision) in revisions { recent[item, default: []].append(revision) }
 
-        // Stories with several items: their sizes and every text they showed.
+        // Stories with several items: their sizes (their texts only when needed).
         let shared = try db.query("""
             SELECT story_id, count(*) FROM items WHERE story_id IN (SELECT story_id FROM items WHERE feed_id = ?)
             GROUP BY story_id HAVING count(*) > 1
             """, [.integer(feedID)]) { ($0.int64(0), $0.int(1)) }
         var storySizes: [Int64: Int] = [:]
-        var storyTexts: [Int64: Set<Int64>] = [:]
-        for (story, size) in shared {
-            storySizes[story] = size
-            // Superseded revisions carry their key; current texts are normalised now.
+        for (story, size) in shared { storySizes[story] = size }
+        for index in stored.indices {
+            stored[index].recentRevisions = recent[stored[index].id] ?? []
+            if let size = storySizes[stored[index].record.storyID] { stored[index].storySize = size }
+        }
+        var input = ReconcileInput(feed: state, stored: stored, storyCandidates: storyCandidates)
+        if full {
+            try complete(&input, texts: [], stories: Set(storySizes.keys))
+        }
+        return input
+    }
+
+    /// Replaces a light item with the fully loaded row.
+    func loadText(_ item: inout StoredItem) throws {
+        guard !item.textLoaded else { return }
+        if let full = try db.query(SQLiteStore.itemByID, [.integer(item.id)], SQLiteStore.decodeRecord).first {
+            item.record = full
+        }
+        item.textLoaded = true
+    }
+
+    /// Loads what a reconcile run reported missing: items' texts, and every
+    /// text the given stories showed (superseded revisions carry their key;
+    /// current texts are normalised now).
+    func complete(_ input: inout ReconcileInput, texts: Set<Int64>, stories: Set<Int64>) throws {
+        for index in input.stored.indices where texts.contains(input.stored[index].id) {
+            try loadText(&input.stored[index])
+        }
+        for story in stories {
             var keys = Set(try db.query("""
                 SELECT r.story_text_key FROM revisions r JOIN items i ON i.id = r.item_id
                 WHERE i.story_id = ? AND r.story_text_key IS NOT NULL
@@ -119,18 +176,30 @@ extension SQLiteStore {
                 "SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?",
                 [.integer(story)], SQLiteStore.decodeRecord)
             for member in members { keys.insert(ItemText(member).storyTextKey) }
-            storyTexts[story] = keys
-        }
-        for index in stored.indices {
-            let id = stored[index].id
-            let story = stored[index].record.storyID
-            stored[index].recentRevisions = recent[id] ?? []
-            if let size = storySizes[story] {
-                stored[index].storySize = size
-                stored[index].storyTextKeys = storyTexts[story] ?? []
+            for index in input.stored.indices where input.stored[index].record.storyID == story {
+                input.stored[index].storyTextKeys = keys
             }
         }
-        return ReconcileInput(feed: state, stored: stored, storyCandidates: storyCandidates)
+    }
+
+    /// Reconciles, loading what a run reports missing and running again.
+    func reconcileLoading(_ input: inout ReconcileInput, items: [PreparedItem], now: Timestamp,
+                          policy: TrackPolicy) throws -> ReconcileResult {
+        var result = Reconciler.reconcile(input, items: items, now: now, policy: policy)
+        var rounds = 0
+        while !result.isComplete {
+            rounds += 1
+            if rounds > 3 {
+                // Cannot happen with a correct reconcile; load everything rather than loop.
+                for index in input.stored.indices { try loadText(&input.stored[index]) }
+                let all = Set(input.stored.filter { $0.storySize > 1 }.map(\.record.storyID))
+                try complete(&input, texts: [], stories: all)
+                return Reconciler.reconcile(input, items: items, now: now, policy: policy)
+            }
+            try complete(&input, texts: result.missingTexts, stories: result.missingStories)
+            result = Reconciler.reconcile(input, items: items, now: now, policy: policy)
+        }
+        return result
     }
 }
 

@@ -68,7 +68,8 @@ extension SQLiteStore {
     }
 
     public func revisions(itemID: Int64) throws -> [RevisionRecord] {
-        let current = try item(id: itemID).map { TextNormalizer.normalize($0.title, type: $0.titleType) }
+        guard let item = try item(id: itemID) else { return [] }
+        let current = TextNormalizer.normalize(item.title, type: item.titleType)
         return try locked {
             var revisions = try db.query("""
                 SELECT item_id, revision, seen_at, superseded_at, title, fields, title_diff, text_diff, guid, link, announced
@@ -81,6 +82,10 @@ extension SQLiteStore {
                     itemID: s.int64(0), revision: s.int(1), seenAt: Timestamp(seconds: s.int64(2)), supersededAt: s.timestamp(3),
                     title: s.optionalText(4), changedFields: SQLiteStore.fields(s.int64(5)), titleDiff: diff(6),
                     textDiff: diff(7), guid: s.optionalText(8), link: s.optionalText(9), announced: s.bool(10))
+            }
+            // Revision 1 has a row only once superseded: until then it is the item as first seen.
+            if item.revision == 1, revisions.isEmpty {
+                revisions = [RevisionRecord(itemID: itemID, revision: 1, seenAt: item.firstSeen)]
             }
             // The current revision's title is the item's.
             if let last = revisions.indices.last, revisions[last].title == nil { revisions[last].title = current }

@@ -192,9 +192,9 @@ extension SQLiteStore: StateStore {
                 }
                 return outcome
             }
-            let input = try loadInput(feedID: feedID, feed: request.feed, items: prepared, now: request.now,
+            var input = try loadInput(feedID: feedID, feed: request.feed, items: prepared, now: request.now,
                                       policy: request.policy)
-            let result = Reconciler.reconcile(input, items: prepared, now: request.now, policy: request.policy)
+            let result = try reconcileLoading(&input, items: prepared, now: request.now, policy: request.policy)
             let targets = result.events.indices.map { route(result.preview($0)) }
             let outcome = try applyLocked(result, document: request.document, documentHash: request.documentHash,
                                           fetch: request.fetch, targets: targets, policy: request.policy, healthRoute: route)

@@ -21,7 +21,8 @@ import FeedwireSQLite
 ///   would scatter them); only `link_key` and `url_guid_key` are global
 ///   (story lookups across feeds). Outputs sort the present items without an
 ///   index: a few thousand rows.
-/// - `revisions`: one row per revision — what changed and the word diffs.
+/// - `revisions`: one row per revision — what changed and the word diffs
+///   (revision 1 of an item never edited has no row: it is the item).
 ///   Text lives in `items` only (the current revision), which keeps the file
 ///   small; when a revision is superseded its normalised title, text
 ///   fingerprint and story text key are filled in (they feed `history`, the

@@ -82,9 +82,13 @@ struct ItemMatcher {
         return t
     }
 
+    /// Stored items whose text was needed but not loaded.
+    private(set) var missingTexts = Set<Int64>()
+
     /// Normalised text of stored item `s` (computed once, from its stored text).
     mutating func storedText(_ s: Int) -> ItemText {
         if let t = storedTexts[s] { return t }
+        if !stored[s].textLoaded { missingTexts.insert(stored[s].id) }
         let t = stored[s].text
         storedTexts[s] = t
         return t

@@ -102,6 +102,14 @@ public struct ReconcileResult: Sendable, Equatable {
     /// Items the document had, and how many were processed (newest first).
     public var documentItems = 0
     public var processedItems = 0
+    /// Stored data the decision needed but the input did not carry (items
+    /// loaded without text, stories without their text keys). When not
+    /// empty the result is incomplete: load these and reconcile again.
+    public var missingTexts: Set<Int64> = []
+    public var missingStories: Set<Int64> = []
+
+    /// False when more stored data is needed (see `missingTexts`).
+    public var isComplete: Bool { missingTexts.isEmpty && missingStories.isEmpty }
 
     public init(feed: String, feedID: Int64, now: Timestamp, isBaseline: Bool) {
         self.feed = feed

@@ -50,13 +50,16 @@ public struct StoredItem: Sendable, Equatable {
     public var recentRevisions: [PastRevision]
     /// How many items share its story (1: not syndicated).
     public var storySize: Int
-    /// Every `ItemText.storyTextKey` shown by any item of its story (only
-    /// loaded when `storySize > 1`).
-    public var storyTextKeys: Set<Int64>
+    /// Every `ItemText.storyTextKey` shown by any item of its story; nil until
+    /// loaded (only needed when an item of a shared story is edited).
+    public var storyTextKeys: Set<Int64>?
+    /// False when `record` was loaded without summary, content and extras
+    /// (items whose raw text the document repeats need nothing more).
+    public var textLoaded: Bool
 
     public init(record: ItemRecord, guidKey: Int64?, linkKey: Int64?, urlGuidKey: Int64?, titleKey: Int64, rawFP: Int64,
                 goneAt: Timestamp? = nil, recentRevisions: [PastRevision] = [], storySize: Int = 1,
-                storyTextKeys: Set<Int64> = []) {
+                storyTextKeys: Set<Int64>? = nil, textLoaded: Bool = true) {
         self.record = record
         self.guidKey = guidKey
         self.linkKey = linkKey
@@ -67,6 +70,7 @@ public struct StoredItem: Sendable, Equatable {
         self.recentRevisions = recentRevisions
         self.storySize = storySize
         self.storyTextKeys = storyTextKeys
+        self.textLoaded = textLoaded
     }
 
     /// A stored item built from a prepared one (tests, fakes).

@@ -1,6 +1,9 @@
 /// Reconcile: (stored state of a feed, its parsed document, other feeds'
 /// items sharing story keys, now, policy) → (writes, events). Pure and
-/// deterministic; the store applies the result in one transaction.
+/// deterministic; the store applies the result in one transaction. The
+/// store may load stored items without their text; a result that needed it
+/// lists what was missing (`isComplete` is false) and the store reconciles
+/// again with it loaded.
 ///
 /// What it decides, per document item (newest `maxItems` only):
 /// - **same item** (`ItemMatcher`'s identity ladder and drift rules): if the
@@ -86,6 +89,7 @@ public enum Reconciler {
             }
         }
         result.notes = notes.list
+        result.missingTexts = matcher.missingTexts
         return result
     }
 
@@ -182,7 +186,8 @@ public enum Reconciler {
         } else if fields.contains(.content) {
             textDiff = WordDiff.diff(old.content, text.content)
         }
-        let shown = st.storyTextKeys.union(announcedTexts[st.record.storyID] ?? [])
+        if st.storySize > 1, st.storyTextKeys == nil { result.missingStories.insert(st.record.storyID) }
+        let shown = (st.storyTextKeys ?? []).union(announcedTexts[st.record.storyID] ?? [])
         let announced = !(st.storySize > 1 && shown.contains(text.storyTextKey))
         announcedTexts[st.record.storyID, default: []].insert(text.storyTextKey)
 

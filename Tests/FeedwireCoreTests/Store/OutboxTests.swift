@@ -207,7 +207,7 @@ import Testing
         let second = try h.store.pruneBatch(policy, now: later)
         #expect(second.itemsDeleted == 1)
         #expect(try h.store.tableCounts()["items"] == 2)
-        #expect(try h.store.tableCounts()["revisions"] == 2)
+        #expect(try h.store.tableCounts()["revisions"] == 0)
         #expect(try h.store.events(afterID: 0, limit: 10).isEmpty)  // their gone events went too
         #expect(try h.items().count == 2)
     }
