@@ -82,11 +82,9 @@ struct IngestCommand: ParsableCommand {
             if let backfill { policy.backfill = backfill }
             let documentBase = base ?? feedConfig?.url
             do {
-                if try store.feedState(named: name) == nil {
-                    try store.ensureFeed(named: name, url: feedConfig?.url ?? documentBase ?? "", now: now)
-                }
                 let result = try DocumentIngest.run(
                     store: store, feed: name, bytes: bytes, base: documentBase, now: now, policy: policy, fetch: nil,
+                    createWithURL: feedConfig?.url ?? documentBase ?? "",
                     parse: { try IngestParsing.parse($0, base: documentBase) }, route: { _ in [] })
                 documents += 1
                 switch result {

@@ -19,9 +19,10 @@ public enum DocumentIngest {
     ///   - fetch: bookkeeping for a real fetch (nil for `ingest`: an unchanged
     ///     document then writes nothing at all).
     ///   - parse: the feed parser (`FeedParser.parse` with the base URL).
+    ///   - createWithURL: create an unknown feed with this URL (`ingest`).
     public static func run(store: StateStore, feed: String, bytes: [UInt8], base: String?, now: Timestamp,
-                           policy: TrackPolicy, fetch: FetchRecord?, parse: ([UInt8]) throws -> ParsedFeed,
-                           route: (EventWithItem) -> [String]) throws -> Result {
+                           policy: TrackPolicy, fetch: FetchRecord?, createWithURL: String? = nil,
+                           parse: ([UInt8]) throws -> ParsedFeed, route: (EventWithItem) -> [String]) throws -> Result {
         let hash = Fingerprint.document(bytes, base: base)
         if try store.feedState(named: feed)?.documentHash == hash {
             if var fetch {
@@ -43,7 +44,7 @@ public enum DocumentIngest {
             return .notAFeed(message)
         }
         let outcome = try store.refresh(RefreshRequest(feed: feed, document: document, documentHash: hash, fetch: fetch,
-                                                       now: now, policy: policy), route: route)
+                                                       now: now, policy: policy, createWithURL: createWithURL), route: route)
         return .refreshed(outcome, document.pollHints)
     }
 }

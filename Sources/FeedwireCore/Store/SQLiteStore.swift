@@ -176,6 +176,10 @@ extension SQLiteStore: StateStore {
     public func refresh(_ request: RefreshRequest, route: (EventWithItem) -> [String]) throws -> RefreshOutcome {
         let prepared = PreparedItem.prepare(request.document, limits: request.policy.limits)
         return try write {
+            if let url = request.createWithURL, feedIDs[request.feed] == nil {
+                try db.run("INSERT OR IGNORE INTO feeds(name, url, configured_url, created_at) VALUES (?1, ?2, ?2, ?3)",
+                           [.text(request.feed), .text(url), .integer(request.now.seconds)])
+            }
             let feedID = try feedID(request.feed)
             if let hash = request.documentHash,
                try db.scalarInt("SELECT doc_hash FROM feeds WHERE id = ?", [.integer(feedID)]) == hash {

@@ -225,15 +225,19 @@ public struct RefreshRequest: Sendable {
     public var fetch: FetchRecord?
     public var now: Timestamp
     public var policy: TrackPolicy
+    /// Create the feed with this URL if the store does not know it yet, in
+    /// the same transaction (`ingest`; the daemon syncs feeds first instead).
+    public var createWithURL: String?
 
     public init(feed: String, document: ParsedFeed, documentHash: Int64? = nil, fetch: FetchRecord? = nil,
-                now: Timestamp, policy: TrackPolicy = TrackPolicy()) {
+                now: Timestamp, policy: TrackPolicy = TrackPolicy(), createWithURL: String? = nil) {
         self.feed = feed
         self.document = document
         self.documentHash = documentHash
         self.fetch = fetch
         self.now = now
         self.policy = policy
+        self.createWithURL = createWithURL
     }
 }
 

@@ -92,6 +92,8 @@ public struct PreparedItem: Sendable, Equatable {
     }
 
     static func trim(_ s: String) -> String {
+        // Fast path: most GUIDs have no surrounding whitespace.
+        if let first = s.utf8.first, let last = s.utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return s }
         var scalars = Substring(s).unicodeScalars
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }

@@ -108,6 +108,14 @@ import Testing
         #expect(throws: StoreError.unknownFeed("nope")) {
             _ = try h.store.refresh(RefreshRequest(feed: "nope", document: ParsedFeed(format: .rss20), now: h.now)) { _ in [] }
         }
+        // `ingest` creates the feed in the same transaction.
+        var document = ParsedFeed(format: .rss20)
+        document.items = [story(1)]
+        let outcome = try h.store.refresh(RefreshRequest(feed: "fresh", document: document, now: h.now,
+                                                         createWithURL: "https://fresh.example.com/rss")) { _ in [] }
+        #expect(outcome.baseline)
+        #expect(try h.store.feedState(named: "fresh")?.url == "https://fresh.example.com/rss")
+        #expect(try h.store.feedState(named: "fresh")?.itemCount == 1)
     }
 
     @Test func identicalDocumentBytesAreSkipped() throws {
