@@ -86,9 +86,16 @@ public struct PreparedItem: Sendable, Equatable {
         let title = TextNormalizer.normalize(item.title, type: item.titleType)
         return PreparedItem(
             position: position, item: item, guid: guid, guidKey: guidKey, link: link, linkKey: linkKey,
-            linkIsStory: linkIsStory, urlGuidKey: urlGuidKey, title: title, titleKey: Fingerprint.of(title.lowercased()),
+            linkIsStory: linkIsStory, urlGuidKey: urlGuidKey, title: title, titleKey: Fingerprint.of(PreparedItem.lowercased(title)),
             rawFP: Fingerprint.of([item.title ?? "", item.summary ?? "", item.content ?? ""]),
             date: source.published ?? source.updated)
+    }
+
+    /// `lowercased()` with a fast path for ASCII (most titles, and the
+    /// generic path walks Unicode tables per character).
+    static func lowercased(_ s: String) -> String {
+        guard s.utf8.allSatisfy({ $0 < 0x80 }) else { return s.lowercased() }
+        return String(decoding: s.utf8.map { URLCanonicalizer.lower($0) }, as: UTF8.self)
     }
 
     static func trim(_ s: String) -> String {
@@ -129,7 +136,7 @@ public struct ItemText: Sendable, Equatable {
         summaryFP = Fingerprint.of(self.summary)
         contentFP = Fingerprint.of(self.content)
         textFP = Fingerprint.combine([titleFP, summaryFP, contentFP])
-        storyTextKey = Fingerprint.of([self.title.lowercased(), self.content.isEmpty ? self.summary : self.content])
+        storyTextKey = Fingerprint.of([PreparedItem.lowercased(self.title), self.content.isEmpty ? self.summary : self.content])
     }
 
     public init(_ item: ParsedItem) {
