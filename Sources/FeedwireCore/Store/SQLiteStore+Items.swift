@@ -31,6 +31,17 @@ extension SQLiteStore {
         ($0, "SELECT \(itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.\($0) = ? AND i.feed_id = ? AND i.present = 0")
     })
 
+    static let storyKeyChunk = 16
+
+    static let storyCandidateQuery: String = {
+        let list = (1...storyKeyChunk).map { "?\($0)" }.joined(separator: ", ")
+        return """
+            SELECT i.id, i.story_id, f.name, i.link_key, i.url_guid_key, i.link_is_story FROM items i
+            JOIN feeds f ON f.id = i.feed_id
+            WHERE (i.link_key IN (\(list)) OR i.url_guid_key IN (\(list))) AND i.feed_id != ?\(storyKeyChunk + 1)
+            """
+    }()
+
     static func textType(_ code: Int) -> TextType { code == 1 ? .html : .text }
     static func code(_ type: TextType) -> Int64 { type == .html ? 1 : 0 }
 
@@ -64,15 +75,16 @@ extension SQLiteStore {
             return item
         }
         // Raw text repeated under the same GUID or link: no text needed.
-        var repeated = Set<String>()
+        struct RawKey: Hashable { var isGuid: Bool, key: Int64, raw: Int64 }
+        var repeated = Set<RawKey>()
         for item in items {
-            if let g = item.guidKey { repeated.insert("g\(g):\(item.rawFP)") }
-            if let l = item.linkKey { repeated.insert("l\(l):\(item.rawFP)") }
+            if let g = item.guidKey { repeated.insert(RawKey(isGuid: true, key: g, raw: item.rawFP)) }
+            if let l = item.linkKey { repeated.insert(RawKey(isGuid: false, key: l, raw: item.rawFP)) }
         }
         for index in stored.indices {
             let st = stored[index]
-            let same = (st.guidKey.map { repeated.contains("g\($0):\(st.rawFP)") } ?? false)
-                || (st.linkKey.map { repeated.contains("l\($0):\(st.rawFP)") } ?? false)
+            let same = (st.guidKey.map { repeated.contains(RawKey(isGuid: true, key: $0, raw: st.rawFP)) } ?? false)
+                || (st.linkKey.map { repeated.contains(RawKey(isGuid: false, key: $0, raw: st.rawFP)) } ?? false)
             if full || !same { try loadText(&stored[index]) }
         }
         var seen = Set(stored.map(\.id))
@@ -83,6 +95,7 @@ extension SQLiteStore {
         // a key (identity and drift rungs) and other feeds' items sharing a story key.
         var storyCandidates: [StoryCandidate] = []
         var candidateIDs = Set<Int64>()
+        var storyKeys: [Int64] = []
         var feedHasItems = !stored.isEmpty
         if !feedHasItems {
             feedHasItems = try db.scalarInt("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1", [.integer(feedID)]) != nil
@@ -103,21 +116,23 @@ extension SQLiteStore {
                     }
                 }
             }
-            let keys = item.storyKeys
-            if let first = keys.first {
-                // One statement for both story keys (SQLite's multi-index OR).
-                let found = try db.query("""
-                    SELECT i.id, i.story_id, f.name, i.link_key, i.url_guid_key, i.link_is_story FROM items i
-                    JOIN feeds f ON f.id = i.feed_id
-                    WHERE (i.link_key IN (?1, ?2) OR i.url_guid_key IN (?1, ?2)) AND i.feed_id != ?3
-                    """, [.integer(first), .integer(keys.count > 1 ? keys[1] : first), .integer(feedID)]) {
-                    StoryCandidate(itemID: $0.int64(0), storyID: $0.int64(1), feed: $0.text(2),
-                                   linkKey: $0.optionalInt64(3), urlGuidKey: $0.optionalInt64(4), linkIsStory: $0.bool(5))
-                }
-                for c in found where !candidateIDs.contains(c.itemID) {
-                    candidateIDs.insert(c.itemID)
-                    storyCandidates.append(c)
-                }
+            storyKeys.append(contentsOf: item.storyKeys)
+        }
+        // Other feeds' items sharing a story key, 16 keys per statement
+        // (SQLite's multi-index OR over the two key indexes).
+        var offset = 0
+        let unique = Array(Set(storyKeys)).sorted()
+        while offset < unique.count {
+            var chunk = Array(unique[offset..<min(unique.count, offset + SQLiteStore.storyKeyChunk)])
+            offset += chunk.count
+            while chunk.count < SQLiteStore.storyKeyChunk { chunk.append(chunk[0]) }
+            let found = try db.query(SQLiteStore.storyCandidateQuery, chunk.map { .integer($0) } + [.integer(feedID)]) {
+                StoryCandidate(itemID: $0.int64(0), storyID: $0.int64(1), feed: $0.text(2),
+                               linkKey: $0.optionalInt64(3), urlGuidKey: $0.optionalInt64(4), linkIsStory: $0.bool(5))
+            }
+            for c in found where !candidateIDs.contains(c.itemID) {
+                candidateIDs.insert(c.itemID)
+                storyCandidates.append(c)
             }
         }
 
