@@ -51,7 +51,7 @@ extension SQLiteStore {
 
     public func items(matching reference: String) throws -> [ItemRecord] {
         let trimmed = PreparedItem.trim(reference)
-        let canonical = Fingerprint.of(URLCanonicalizer.canonical(trimmed))
+        let canonical = Fingerprint.url(URLCanonicalizer.canonical(trimmed))
         let guid = Fingerprint.of(trimmed)
         return try locked {
             let byURL = try db.query("""
@@ -62,8 +62,8 @@ extension SQLiteStore {
             // GUIDs are indexed per feed: look in each feed.
             return try db.query("""
                 SELECT \(SQLiteStore.itemColumns) FROM feeds f JOIN items i ON i.feed_id = f.id
-                WHERE i.guid_key IN (?1, ?2) ORDER BY i.id DESC
-                """, [.integer(guid), .integer(canonical)], SQLiteStore.decodeRecord)
+                WHERE i.guid_key = ?1 ORDER BY i.id DESC
+                """, [.integer(guid)], SQLiteStore.decodeRecord)
         }
     }
 

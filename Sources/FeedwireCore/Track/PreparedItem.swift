@@ -57,7 +57,7 @@ public struct PreparedItem: Sendable, Equatable {
                 guidKey = Fingerprint.of(trimmed)
                 if URLCanonicalizer.isWebURL(trimmed) {
                     let canonical = URLCanonicalizer.canonical(trimmed)
-                    if URLCanonicalizer.isStoryURL(canonical) { urlGuidKey = Fingerprint.of(canonical) }
+                    if URLCanonicalizer.isStoryURL(canonical) { urlGuidKey = Fingerprint.url(canonical) }
                 }
             }
         }
@@ -68,7 +68,7 @@ public struct PreparedItem: Sendable, Equatable {
             let canonical = URLCanonicalizer.canonical(raw)
             if !canonical.isEmpty {
                 link = FieldLimits.cut(canonical, to: limits.url)
-                linkKey = Fingerprint.of(canonical)
+                linkKey = Fingerprint.url(canonical)
                 linkIsStory = URLCanonicalizer.isWebURL(canonical) ? URLCanonicalizer.isStoryURL(canonical) : true
             }
         }

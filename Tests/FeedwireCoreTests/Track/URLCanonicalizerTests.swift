@@ -41,3 +41,24 @@ import Testing
         #expect(!URLCanonicalizer.isWebURL("urn:uuid:1"))
     }
 }
+
+@Suite struct FingerprintTests {
+    @Test func urlKeysGroupByHost() {
+        let a = Fingerprint.url("https://wire.example.com/story/1")
+        let b = Fingerprint.url("https://wire.example.com/story/2")
+        let c = Fingerprint.url("https://kyiv.example.ua/story/1")
+        #expect(a != b)
+        #expect(a >> 48 == b >> 48)
+        #expect(a >> 48 != c >> 48)
+        #expect(Fingerprint.url("tag:x,2025:1") == Fingerprint.url("tag:x,2025:1"))
+        #expect(Fingerprint.hostPart("https://h.example/a?b") == "h.example")
+        #expect(Fingerprint.hostPart("urn:uuid:1") == nil)
+    }
+
+    @Test func keysAreStableAndSeparated() {
+        #expect(Fingerprint.of("abc") == Fingerprint.of("abc"))
+        #expect(Fingerprint.of(["ab", "c"]) != Fingerprint.of(["a", "bc"]))
+        #expect(Fingerprint.combine([1, 2]) != Fingerprint.combine([2, 1]))
+        #expect(Fingerprint.document([1, 2, 3], base: nil) != Fingerprint.document([1, 2, 3], base: "x"))
+    }
+}
