@@ -119,7 +119,7 @@ public final class SQLiteStore: @unchecked Sendable {
             name: s.text(0), url: s.text(1), configuredURL: s.text(2), title: s.optionalText(3), link: s.optionalText(4),
             disabled: s.bool(5), disabledReason: s.optionalText(6), etag: s.optionalText(7),
             lastModified: s.optionalText(8), documentHash: s.optionalInt64(9), lastFetch: s.timestamp(10),
-            lastSuccess: s.timestamp(11), lastOutcome: s.optionalText(12).flatMap(FetchOutcome.init(rawValue:)),
+            lastSuccess: s.timestamp(11), lastOutcome: s.optionalText(12).flatMap(FetchRecord.Outcome.init(rawValue:)),
             lastStatus: s.optionalInt64(13).map { Int($0) }, lastError: s.optionalText(14),
             consecutiveErrors: s.int(15), nextDue: s.timestamp(16), baselineAt: s.timestamp(17), itemCount: s.int(22),
             newItemCount: s.int(18), lastNewItemAt: s.timestamp(19), meanNewItemGap: s.optionalDouble(20),

@@ -103,7 +103,7 @@ public struct FeedState: Sendable, Equatable {
     public var documentHash: Int64?
     public var lastFetch: Timestamp?
     public var lastSuccess: Timestamp?
-    public var lastOutcome: FetchOutcome?
+    public var lastOutcome: FetchRecord.Outcome?
     public var lastStatus: Int?
     public var lastError: String?
     public var consecutiveErrors: Int
@@ -124,7 +124,7 @@ public struct FeedState: Sendable, Equatable {
     public init(name: String, url: String = "", configuredURL: String = "", title: String? = nil, link: String? = nil,
                 disabled: Bool = false, disabledReason: String? = nil, etag: String? = nil, lastModified: String? = nil,
                 documentHash: Int64? = nil, lastFetch: Timestamp? = nil, lastSuccess: Timestamp? = nil,
-                lastOutcome: FetchOutcome? = nil, lastStatus: Int? = nil, lastError: String? = nil,
+                lastOutcome: FetchRecord.Outcome? = nil, lastStatus: Int? = nil, lastError: String? = nil,
                 consecutiveErrors: Int = 0, nextDue: Timestamp? = nil, baselineAt: Timestamp? = nil, itemCount: Int = 0,
                 newItemCount: Int = 0, lastNewItemAt: Timestamp? = nil, meanNewItemGap: Double? = nil,
                 guidUnstable: Bool = false) {
@@ -154,41 +154,30 @@ public struct FeedState: Sendable, Equatable {
     }
 }
 
-/// How a fetch ended (`feedwire status` shows these names).
-public enum FetchOutcome: String, Sendable, CaseIterable {
-    /// 200 and the document was reconciled.
-    case updated
-    /// 200 with exactly the bytes reconciled last time.
-    case unchanged
-    /// 304 Not Modified.
-    case notModified = "not_modified"
-    /// An HTTP error status other than 410.
-    case httpError = "http_error"
-    /// No HTTP answer: DNS, connect, TLS, timeout, body too large, policy refusal.
-    case networkError = "network_error"
-    /// The body is not a feed.
-    case parseError = "parse_error"
-    /// 410 Gone: the feed is disabled.
-    case gone
-
-    public var isSuccess: Bool { self == .updated || self == .unchanged || self == .notModified }
-}
-
-/// Validators to store after a fetch.
-public struct Validators: Sendable, Equatable {
-    public var etag: String?
-    public var lastModified: String?
-
-    public init(etag: String? = nil, lastModified: String? = nil) {
-        self.etag = etag
-        self.lastModified = lastModified
-    }
-}
-
 /// What happened when a feed was fetched, for the store's bookkeeping.
 public struct FetchRecord: Sendable, Equatable {
+    /// How a fetch ended (`feedwire status` shows these names).
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// 200 and the document was reconciled.
+        case updated
+        /// 200 with exactly the bytes reconciled last time.
+        case unchanged
+        /// 304 Not Modified.
+        case notModified = "not_modified"
+        /// An HTTP error status other than 410.
+        case httpError = "http_error"
+        /// No HTTP answer: DNS, connect, TLS, timeout, body too large, policy refusal.
+        case networkError = "network_error"
+        /// The body is not a feed.
+        case parseError = "parse_error"
+        /// 410 Gone: the feed is disabled.
+        case gone
+
+        public var isSuccess: Bool { self == .updated || self == .unchanged || self == .notModified }
+    }
+
     public var at: Timestamp
-    public var outcome: FetchOutcome
+    public var outcome: Outcome
     public var httpStatus: Int?
     /// A sentence for people (what happened), for failures.
     public var error: String?
@@ -202,7 +191,7 @@ public struct FetchRecord: Sendable, Equatable {
     /// (and `feed_recovered` at the next success); 0 disables both.
     public var failingAfter: Int
 
-    public init(at: Timestamp, outcome: FetchOutcome, httpStatus: Int? = nil, error: String? = nil,
+    public init(at: Timestamp, outcome: Outcome, httpStatus: Int? = nil, error: String? = nil,
                 validators: Validators? = nil, movedTo: String? = nil, nextDue: Timestamp? = nil, failingAfter: Int = 3) {
         self.at = at
         self.outcome = outcome

@@ -223,3 +223,33 @@ import Testing
         #expect(ItemExtra.encode(authors: [], categories: ["x"], enclosures: [], image: nil) == #"{"c":["x"]}"#)
     }
 }
+
+@Suite struct FetchRecordMappingTests {
+    let now = Timestamp(seconds: 1_764_072_000)
+
+    func record(_ result: Result<HTTPResponse, TransportError>) -> FetchRecord {
+        FetchRecord(FetchOutcome.classify(result, subject: "feed wire", now: now), at: now)
+    }
+
+    @Test func mapsFetchOutcomesToBookkeeping() {
+        var headers = HTTPHeaders()
+        headers.add("ETag", "\"v2\"")
+        let ok = record(.success(HTTPResponse(status: 200, headers: headers, body: [1], finalURL: "https://w/rss")))
+        #expect(ok.outcome == .updated)
+        #expect(ok.validators?.etag == "\"v2\"")
+        #expect(ok.error == nil)
+        let moved = record(.success(HTTPResponse(status: 200, body: [1], finalURL: "https://w/v2", redirects: 1,
+                                                 permanentRedirect: true)))
+        #expect(moved.outcome == .updated)
+        #expect(moved.movedTo == "https://w/v2")
+        #expect(record(.success(HTTPResponse(status: 304, finalURL: "https://w/rss"))).outcome == .notModified)
+        #expect(record(.success(HTTPResponse(status: 410, finalURL: "https://w/rss"))).outcome == .gone)
+        let failed = record(.success(HTTPResponse(status: 503, finalURL: "https://w/rss")))
+        #expect(failed.outcome == .httpError)
+        #expect(failed.httpStatus == 503)
+        #expect(failed.error?.contains("feed wire") == true)
+        #expect(failed.validators == nil)
+        #expect(record(.failure(.timeout("30 s"))).outcome == .networkError)
+        #expect(record(.failure(.dns("no such host"))).outcome == .networkError)
+    }
+}
