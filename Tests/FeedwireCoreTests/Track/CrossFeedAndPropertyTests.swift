@@ -92,7 +92,7 @@ import Testing
 
 @Suite struct ReconcilePropertyTests {
     func document(_ n: Int, seed: UInt64) -> [ParsedItem] {
-        var rng = SplitMix(seed: seed)
+        var rng = ShuffleRandom(seed: seed)
         return (1...n).map { k in
             var i = story(k, site: "https://p.example.com")
             if rng.next() % 3 == 0 { i.id = nil }
@@ -121,7 +121,7 @@ import Testing
         let h = try TrackHarness()
         let doc = document(30, seed: seed)
         try h.fetch("a", doc)
-        var rng = SplitMix(seed: seed)
+        var rng = ShuffleRandom(seed: seed)
         for _ in 0..<3 {
             var shuffled = doc
             shuffled.shuffle(using: &rng)
@@ -145,7 +145,7 @@ import Testing
 }
 
 /// A small deterministic generator for shuffles.
-struct SplitMix: RandomNumberGenerator {
+struct ShuffleRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
