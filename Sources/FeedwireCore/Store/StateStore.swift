@@ -59,10 +59,15 @@ public protocol StateStore: AnyObject, Sendable {
 
     /// Reconciles a fetched document (see the type doc). Throws
     /// `StoreError.unknownFeed` for a feed never synced.
+    ///
+    /// `route` gives the notifier targets of each event (the notifier's pure
+    /// router). It runs inside the store's transaction, before item ids are
+    /// assigned (the entry's item has id 0 for a new item): it must be quick
+    /// and must not call the store.
     func refresh(_ request: RefreshRequest, route: (EventWithItem) -> [String]) throws -> RefreshOutcome
 
     /// Records a fetch that produced no document to reconcile; returns the
-    /// health events written.
+    /// health events written (`route` as for `refresh`).
     @discardableResult
     func recordFetch(feed: String, _ record: FetchRecord, route: (EventWithItem) -> [String]) throws -> [ChangeEvent]
 
