@@ -14,7 +14,8 @@ struct IngestCommand: ParsableCommand {
         discussion: """
             Without --config, --state is required. The feed is created in the state database if needed.
             With --feed-per-file every FILE is its own feed, named after the file (feed-00042.xml → feed-00042),
-            so one process can ingest a whole corpus.
+            so one process can ingest a whole corpus. No notifications are queued: ingest is for replays,
+            tests and benchmarks, and a replay must not page the newsroom.
             """)
 
     @OptionGroup var options: StateOptions
