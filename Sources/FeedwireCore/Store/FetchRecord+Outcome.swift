@@ -19,3 +19,13 @@ extension FetchRecord {
                   failingAfter: failingAfter)
     }
 }
+
+extension FeedState {
+    /// What the poll policy needs to know about the feed's publishing
+    /// (`watchingSince` is the baseline; after a baseline, `lastNewItemAt`
+    /// starts at the newest item's publication date).
+    public var publishingStats: PublishingStats {
+        PublishingStats(lastNewItemAt: lastNewItemAt.map { Double($0.seconds) },
+                        watchingSince: baselineAt.map { Double($0.seconds) })
+    }
+}

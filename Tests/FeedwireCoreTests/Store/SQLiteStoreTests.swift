@@ -204,6 +204,8 @@ import Testing
         #expect(state.newItemCount == 1)
         #expect(state.lastNewItemAt == h.now)
         #expect(state.itemCount == 3)
+        #expect(state.publishingStats == PublishingStats(lastNewItemAt: Double(h.now.seconds),
+                                                         watchingSince: Double(epoch.seconds + 60)))
     }
 }
 
