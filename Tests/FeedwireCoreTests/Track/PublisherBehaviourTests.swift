@@ -188,6 +188,22 @@ import Testing
         #expect(try h.items().count == 6)
     }
 
+    @Test func twoVariantsOfOneEntryStayTwoItemsWithoutChurn() throws {
+        let h = try TrackHarness()
+        var variant = base[1]
+        variant.summary = "<p>A shorter teaser of the same story, different enough to be its own text.</p>"
+        try h.fetch("a", base + [variant])
+        #expect(try h.items().count == 6)
+        var next = base + [variant]
+        next[4].title = "Something else changed in the document"
+        let outcome = try h.fetch("a", next)
+        #expect(outcome.kinds == [.updated])
+        #expect(try h.items(tombstones: true).count == 6)
+        next[3].title = "And again"
+        #expect(try h.fetch("a", next.reversed()).kinds == [.updated])
+        #expect(try h.items(tombstones: true).count == 6)
+    }
+
     @Test func entriesWithNothingToIdentifyThemAreIgnored() throws {
         let h = try TrackHarness()
         try h.fetch("a", base + [item(), item(summary: "   ")])
