@@ -30,7 +30,7 @@ public final class SQLiteStore: @unchecked Sendable {
             if mode == .reader, access(path, F_OK) != 0 {
                 throw StoreError.cannotOpen(path: path, reason: "no such file (nothing has been fetched or ingested yet)")
             }
-            db = try Database(path: path, mode: mode == .writer ? .readWriteCreate : .readWrite)
+            db = try SQLiteStore.openDatabase(path: path, mode: mode)
             db.setBusyTimeout(milliseconds: 5_000)
             // A file that is not a database fails on its first read.
             _ = try db.scalarInt("SELECT count(*) FROM sqlite_master")
@@ -64,6 +64,20 @@ public final class SQLiteStore: @unchecked Sendable {
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { StoreSchema.version }
+
+    static func openDatabase(path: String, mode: Mode) throws(SQLiteError) -> Database {
+        if mode == .writer { return try Database(path: path, mode: .readWriteCreate) }
+        // A reader without write access to the directory (another user running
+        // `feedwire status`) can still read a WAL database read-only.
+        let first: SQLiteError
+        do {
+            return try Database(path: path, mode: .readWrite)
+        } catch {
+            first = error
+        }
+        guard first.isCannotOpen else { throw first }
+        return try Database(path: path, mode: .readOnly)
+    }
 
     /// True when the database answers a trivial query (for `/healthz` and
     /// the watchdog: a store that cannot read cannot make progress).
