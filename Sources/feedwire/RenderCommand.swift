@@ -43,7 +43,7 @@ struct RenderCommand: ParsableCommand {
         } catch let error as SelectionError {
             throw CommandFailure.failed("feedwire render: \(error)")
         } catch {
-            throw CommandFailure.failed("feedwire render: output \"\(name)\": reading \(statePath) failed: \(error)")
+            throw storeFailure(error)
         }
         let what = output.format == .changes ? "events" : "stories"
         let status = result.changed ? "written" : "unchanged"
@@ -51,12 +51,14 @@ struct RenderCommand: ParsableCommand {
     }
 }
 
-/// Opens the state database read-only for `render`.
-// WIRING GAP: the SQLite store (branch `track`) has not landed on main yet.
-// When it does, open it here (read-only) and return it: it conforms to `StoryReader`.
+/// Opens the state database for `render`: as a reader, so it runs beside
+/// a running daemon (WAL readers never block the writer) and creates nothing.
 enum RenderStore {
     static func open(path: String) throws -> any StoryReader {
-        throw CommandFailure.cannotStart(
-            "feedwire render: cannot open the state database \(path): this build has no SQLite store yet")
+        do {
+            return try SQLiteStore(path: path, mode: .reader)
+        } catch {
+            throw storeFailure(error)
+        }
     }
 }
