@@ -1,0 +1,242 @@
+import FeedwireXML
+
+/// What a captured element's text becomes.
+enum Field: UInt8 {
+    case none
+    case feedTitle, feedSubtitle, feedLink, feedID, feedLanguage, feedRights, feedGenerator, feedIcon, feedImage
+    case feedUpdated, feedUpdatedAlt, feedPublished, feedCategory, feedAuthor
+    case ttl, updatePeriod, updateFrequency, skipHour, skipDay
+    case itemTitle, itemLink, itemSummary, itemContent, itemAuthor, itemCategory, itemComments, itemGuid, itemID
+    case itemPublished, itemPublishedAlt, itemUpdated, itemUpdatedAlt
+    case personName, personEmail, personURI
+}
+
+extension XMLFeedReader {
+    /// Starts capturing the current element's text for `target`.
+    func capture(_ target: Field, mode: CaptureMode = .plain, type: TextType = .text) {
+        field = target
+        fieldDepth = depth
+        self.mode = mode
+        textType = type
+        buffer.removeAll(keepingCapacity: true)
+        markupNames.removeAll(keepingCapacity: true)
+        pendingOpenTag = false
+        unwrapDepth = 0
+        sawMarkupChild = false
+    }
+
+    func finishField() {
+        let target = field
+        field = .none
+        closePendingTag()
+        guard let value = nonEmpty(String(decoding: buffer, as: UTF8.self)) else { return }
+        switch target {
+        case .none: break
+        case .feedTitle:
+            feed.title = value
+            feed.titleType = format.map(isAtomFormat) == true ? textType : rssTitleType(value)
+        case .feedSubtitle: if feed.subtitle == nil { feed.subtitle = value }
+        case .feedLink: if feed.link == nil || !isAtomFormat(format) { feed.link = resolve(value) }
+        case .feedID: feed.id = value
+        case .feedLanguage: setLanguage(value)
+        case .feedRights: if feed.rights == nil { feed.rights = value }
+        case .feedGenerator: feed.generator = value
+        case .feedIcon: feed.icon = resolve(value)
+        case .feedImage: if feed.image == nil { feed.image = resolve(value) }
+        case .feedUpdated: if let t = DateParser.parse(value) { feed.updated = t }
+        case .feedUpdatedAlt: if feed.updated == nil, feedUpdatedAlt == nil { feedUpdatedAlt = DateParser.parse(value) }
+        case .feedPublished: feed.published = DateParser.parse(value)
+        case .feedCategory: addFeedCategory(value)
+        case .feedAuthor: XMLFeedReader.add(XMLFeedReader.person(from: value), to: &feed.authors)
+        case .ttl: feed.pollHints.ttlMinutes = Int(value).flatMap { $0 >= 0 ? $0 : nil }
+        case .updatePeriod: feed.pollHints.updatePeriod = value.lowercased()
+        case .updateFrequency: feed.pollHints.updateFrequency = Int(value).flatMap { $0 > 0 ? $0 : nil }
+        case .skipHour:
+            // RSS 2.0: 0–23 GMT; some publishers write 24 for midnight.
+            if let h = Int(value), (0...24).contains(h) { feed.pollHints.skipHours.insert(h % 24) }
+        case .skipDay:
+            if let d = XMLFeedReader.weekdays.firstIndex(of: value.lowercased()) { feed.pollHints.skipDays.insert(d) }
+        case .itemTitle:
+            item.title = value
+            item.titleType = itemIsAtom ? textType : rssTitleType(value)
+        case .itemLink: if item.link == nil || !itemIsAtom { item.link = resolve(value) }
+        case .itemSummary:
+            if item.summary == nil {
+                item.summary = value
+                item.summaryType = textType
+            }
+        case .itemContent:
+            if item.content == nil {
+                item.content = value
+                item.contentType = textType
+            }
+        case .itemAuthor: XMLFeedReader.add(XMLFeedReader.person(from: value), to: &item.authors)
+        case .itemCategory: addItemCategory(value)
+        case .itemComments: item.comments = resolve(value)
+        case .itemGuid, .itemID: item.id = value
+        case .itemPublished: if let t = DateParser.parse(value) { itemPubDate = t }
+        case .itemPublishedAlt: if itemAltPublished == nil { itemAltPublished = DateParser.parse(value) }
+        case .itemUpdated: if let t = DateParser.parse(value) { itemUpdated = t }
+        case .itemUpdatedAlt: if itemAltUpdated == nil { itemAltUpdated = DateParser.parse(value) }
+        case .personName: person.name = value
+        case .personEmail: person.email = value
+        case .personURI: person.uri = resolve(value)
+        }
+    }
+
+    func isAtomFormat(_ f: FeedFormat?) -> Bool { f == .atom10 || f == .atom03 }
+
+    func addFeedCategory(_ value: String) {
+        if let v = nonEmpty(value), !feed.categories.contains(v) { feed.categories.append(v) }
+    }
+
+    func addItemCategory(_ value: String) {
+        if let v = nonEmpty(value), !item.categories.contains(v) { item.categories.append(v) }
+    }
+
+    static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+
+    /// RSS titles are plain text by the specification, but publishers put
+    /// (escaped) HTML in them; like feedparser, a title that contains an
+    /// end tag or a character reference is read as markup.
+    func rssTitleType(_ value: String) -> TextType {
+        XMLFeedReader.looksLikeHTML(value) ? .html : .text
+    }
+
+    static func looksLikeHTML(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.contains(UInt8(ascii: "<")) || b.contains(UInt8(ascii: "&")) else { return false }
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "<"), i + 1 < b.count {
+                let n = b[i + 1]
+                if n == UInt8(ascii: "/") || n == UInt8(ascii: "!") { return true }
+                let lower = n | 0x20
+                if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z"), let close = b[i...].firstIndex(of: UInt8(ascii: ">")),
+                   close - i <= 200 { return true }
+            } else if b[i] == UInt8(ascii: "&") {
+                var j = i + 1
+                if j < b.count, b[j] == UInt8(ascii: "#") { j += 1 }
+                let start = j
+                while j < b.count, j - start < 10,
+                      (b[j] >= 0x30 && b[j] <= 0x39) || ((b[j] | 0x20) >= 0x61 && (b[j] | 0x20) <= 0x7A) { j += 1 }
+                if j > start, j < b.count, b[j] == UInt8(ascii: ";") { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Adds a person unless already listed; `dc:creator` and `author` often
+    /// name the same person, one with the address and one without.
+    static func add(_ p: Person, to list: inout [Person]) {
+        if let i = list.firstIndex(where: { ($0.name != nil && $0.name == p.name) || ($0.email != nil && $0.email == p.email) }) {
+            if list[i].name == nil { list[i].name = p.name }
+            if list[i].email == nil { list[i].email = p.email }
+            if list[i].uri == nil { list[i].uri = p.uri }
+            return
+        }
+        list.append(p)
+    }
+
+    /// `jo@example.com (Jo Smith)` (RSS 2.0 `author`), `Jo Smith
+    /// <jo@example.com>`, an address alone, or a name alone.
+    static func person(from value: String) -> Person {
+        let s = value.trimmingFeedWhitespace()
+        if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
+            let email = s[..<open].trimmingCharacters()
+            let name = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
+            if email.contains("@"), !email.contains(" ") {
+                return Person(name: name.isEmpty ? nil : name, email: email)
+            }
+        }
+        if let open = s.lastIndex(of: "<"), s.hasSuffix(">") {
+            let email = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
+            let name = s[..<open].trimmingCharacters()
+            if email.contains("@") {
+                return Person(name: name.isEmpty ? nil : name, email: email)
+            }
+        }
+        if s.contains("@"), !s.contains(" ") { return Person(email: s) }
+        return Person(name: s)
+    }
+
+    // MARK: Markup capture
+
+    func markupStart(_ tag: XMLStartTag) {
+        closePendingTag()
+        if mode == .xhtml, depth == fieldDepth + 1, !sawMarkupChild, tag.namespace == NS.xhtml, tag.localName == "div",
+           buffer.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            // The wrapper div is not part of the content (RFC 4287 §3.1.1.3).
+            sawMarkupChild = true
+            unwrapDepth = depth
+            buffer.removeAll(keepingCapacity: true)
+            markupNames.append("")
+            return
+        }
+        sawMarkupChild = true
+        let name = tag.localName
+        markupNames.append(name)
+        buffer.append(UInt8(ascii: "<"))
+        buffer.append(contentsOf: name.utf8)
+        // Attributes keep their local names only (the contract: "without
+        // namespace prefixes"); of the xml: ones only lang means something in HTML.
+        tag.forEachAttribute { attrName, ns, value in
+            if ns == NS.xml, attrName != "lang" { return }
+            buffer.append(UInt8(ascii: " "))
+            buffer.append(contentsOf: attrName.utf8)
+            buffer.append(contentsOf: "=\"".utf8)
+            var v = value
+            v.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), attribute: true) }
+            buffer.append(UInt8(ascii: "\""))
+        }
+        pendingOpenTag = true
+    }
+
+    func markupEnd() {
+        guard let name = markupNames.popLast() else { return }
+        if depth == unwrapDepth {
+            unwrapDepth = 0
+            closePendingTag()
+            return
+        }
+        if pendingOpenTag {
+            pendingOpenTag = false
+            if XMLFeedReader.voidElements.contains(name) {
+                buffer.append(contentsOf: "/>".utf8)
+                return
+            }
+            buffer.append(UInt8(ascii: ">"))
+        }
+        buffer.append(contentsOf: "</".utf8)
+        buffer.append(contentsOf: name.utf8)
+        buffer.append(UInt8(ascii: ">"))
+    }
+
+    @inline(__always) func closePendingTag() {
+        if pendingOpenTag {
+            buffer.append(UInt8(ascii: ">"))
+            pendingOpenTag = false
+        }
+    }
+
+    /// HTML void elements, written as `<br/>`.
+    static let voidElements: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                                            "param", "source", "track", "wbr"]
+
+    func appendEscaped(_ text: UnsafeRawBufferPointer, attribute: Bool) {
+        for c in text {
+            switch c {
+            case UInt8(ascii: "&"): buffer.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): buffer.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): buffer.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\"") where attribute: buffer.append(contentsOf: "&quot;".utf8)
+            default: buffer.append(c)
+            }
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String { String(self).trimmingFeedWhitespace() }
+}
