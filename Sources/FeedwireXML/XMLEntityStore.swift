@@ -11,7 +11,9 @@ import CLibXML2
 /// - an HTML 4 named character (`&nbsp;`, `&eacute;` …), which feeds use
 ///   without declaring;
 /// - for any other name, the reference's own text, so `&foo;` stays
-///   readable instead of vanishing.
+///   readable instead of vanishing;
+/// - for a declaration that was refused, nothing (the refusal is reported
+///   once, where it was declared).
 ///
 /// Each answer is an `xmlEntity` typed `XML_INTERNAL_PREDEFINED_ENTITY`
 /// while in content: libxml2 then passes its text to `characters` once,
@@ -23,7 +25,7 @@ import CLibXML2
 /// The entities live in a private document (freed in `deinit`), because
 /// libxml2 2.9 exports no function to free a lone `xmlEntity`.
 final class XMLEntityStore {
-    enum Kind { case declared, html, literal }
+    enum Kind { case declared, html, literal, refused }
 
     struct Entry {
         let entity: xmlEntityPtr
@@ -35,7 +37,6 @@ final class XMLEntityStore {
     private var doc: xmlDocPtr?
     private var byPointer: [UnsafeRawPointer: Entry] = [:]
     private var byName: [String: Entry] = [:]
-    private(set) var refused: Set<String> = []
 
     init() {}
 
@@ -71,21 +72,20 @@ final class XMLEntityStore {
     /// Records a declaration the document may use (first declaration wins).
     /// Returns false when the name already exists or cannot be stored.
     func declare(name: String, text: [UInt8]) -> Bool {
-        guard byName[name] == nil, !refused.contains(name) else { return false }
+        guard byName[name] == nil else { return false }
         return add(name: name, text: text, kind: .declared) != nil
     }
 
+    /// A declaration that may not be expanded: its references read as nothing.
     func refuse(name: String) {
-        if byName[name] == nil { refused.insert(name) }
+        if byName[name] == nil { _ = add(name: name, text: [], kind: .refused) }
     }
 
     /// The entry for a reference, creating HTML and literal entries on first use.
-    /// Nil for refused names (libxml2 then reports the reference as undefined).
     func resolve(_ namePointer: UnsafePointer<xmlChar>) -> Entry? {
         let key = UnsafeRawPointer(namePointer)
         if let e = byPointer[key] { return e }
         let name = String(cString: namePointer)
-        if refused.contains(name) { return nil }
         var entry = byName[name]
         if entry == nil {
             if let scalar = HTMLEntities.scalar(named: name) {

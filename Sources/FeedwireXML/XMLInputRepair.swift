@@ -53,6 +53,7 @@ struct XMLInputRepair {
         output.removeAll(keepingCapacity: true)
         var safeEnd = n
         var nextCDATA = -2      // -2: not searched yet; -1: none in the rest of buf
+        var markup = CommentTracker()
 
         func flushSegment(to end: Int) {
             if end > copied {
@@ -107,6 +108,10 @@ struct XMLInputRepair {
                 rewritten = true
                 i = a + length
             case .bare:
+                if markup.isInsideCommentOrPI(buf, at: a) {
+                    i = a + 1   // '&' is allowed there
+                    continue
+                }
                 flushSegment(to: a)
                 output.append(contentsOf: XMLInputRepair.charRefAmp)
                 copied = a + 1
@@ -122,6 +127,53 @@ struct XMLInputRepair {
             emit(UnsafeRawBufferPointer(rebasing: buf[0..<safeEnd]))
         }
         return safeEnd
+    }
+
+    /// Whether a bare `&` sits in a comment or processing instruction, where
+    /// XML allows it. Scanned lazily from the start of the buffer, only when
+    /// a bare `&` turns up (rare), so clean documents pay nothing; a comment
+    /// that spans two chunks is not seen (its `&` is then just rewritten).
+    struct CommentTracker {
+        enum State { case none, comment, instruction }
+        var position = 0
+        var state = State.none
+
+        mutating func isInsideCommentOrPI(_ buf: UnsafeRawBufferPointer, at a: Int) -> Bool {
+            guard let base = buf.baseAddress else { return false }
+            var i = position
+            while i < a {
+                switch state {
+                case .none:
+                    guard let p = memchr(base + i, 0x3C, a - i) else { i = a; break }
+                    let lt = UnsafeRawPointer(p) - base
+                    if lt + 3 < buf.count, buf[lt + 1] == 0x21, buf[lt + 2] == 0x2D, buf[lt + 3] == 0x2D {
+                        state = .comment
+                        i = lt + 4
+                    } else if lt + 1 < buf.count, buf[lt + 1] == 0x3F {
+                        state = .instruction
+                        i = lt + 2
+                    } else {
+                        i = lt + 1
+                    }
+                case .comment:
+                    if let end = XMLInputRepair.find(Array("-->".utf8), in: base, from: i, to: a) {
+                        state = .none
+                        i = end + 3
+                    } else {
+                        i = a
+                    }
+                case .instruction:
+                    if let end = XMLInputRepair.find(Array("?>".utf8), in: base, from: i, to: a) {
+                        state = .none
+                        i = end + 2
+                    } else {
+                        i = a
+                    }
+                }
+            }
+            position = max(position, a)
+            return state != .none
+        }
     }
 
     enum Reference {

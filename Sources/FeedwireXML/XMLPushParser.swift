@@ -295,7 +295,7 @@ public final class XMLPushParser {
         // nor scans it for markup before keeping the reference in an attribute.
         entry.entity.pointee.checked = 2
         switch entry.kind {
-        case .declared: break
+        case .declared, .refused: break
         case .html: record("line \(line): entity &\(String(cString: name)); is not declared; read as the HTML character")
         case .literal: record("line \(line): entity &\(String(cString: name)); is not declared; kept as text")
         }

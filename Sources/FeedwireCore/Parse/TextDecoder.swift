@@ -71,8 +71,12 @@ final class TextDecoder {
         if unknownCharset { list.append("unknown charset \"\(charset)\"; the document was read as UTF-8") }
         if fallbackBytes > 0 {
             let name = unknownCharset ? "utf-8" : charset
-            let whole = validNonASCII == 0 ? "; the document was decoded as windows-1252" : ", and were decoded as windows-1252"
-            list.append("\(fallbackBytes) byte\(fallbackBytes == 1 ? " is" : "s are") not valid \(name) (the first at byte \(firstInvalidOffset ?? 0))\(whole)")
+            let one = fallbackBytes == 1
+            let what = one ? "1 byte is not valid \(name) (at byte \(firstInvalidOffset ?? 0))"
+                : "\(fallbackBytes) bytes are not valid \(name) (the first at byte \(firstInvalidOffset ?? 0))"
+            let how = validNonASCII == 0 ? "the document was decoded as windows-1252"
+                : (one ? "it was decoded as windows-1252" : "they were decoded as windows-1252")
+            list.append("\(what); \(how)")
         }
         if replacedUnits > 0 {
             list.append("\(replacedUnits) invalid UTF-16 code unit\(replacedUnits == 1 ? " was" : "s were") replaced with U+FFFD")

@@ -34,7 +34,7 @@ extension XMLFeedReader {
         case .none: break
         case .feedTitle:
             feed.title = value
-            feed.titleType = format.map(isAtomFormat) == true ? textType : rssTitleType(value)
+            feed.titleType = isAtomFormat(format) ? textType : rssTitleType(value)
         case .feedSubtitle: if feed.subtitle == nil { feed.subtitle = value }
         case .feedLink: if feed.link == nil || !isAtomFormat(format) { feed.link = resolve(value) }
         case .feedID: feed.id = value
@@ -97,23 +97,28 @@ extension XMLFeedReader {
     static let weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
 
     /// RSS titles are plain text by the specification, but publishers put
-    /// (escaped) HTML in them; like feedparser, a title that contains an
-    /// end tag or a character reference is read as markup.
+    /// HTML in them, escaped or as elements. A title with child elements, an
+    /// end tag, a `<br>`/`<img>`-style tag or a character reference is read
+    /// as markup (feedparser's rule, plus the void tags); `5 < 6` stays text.
     func rssTitleType(_ value: String) -> TextType {
-        XMLFeedReader.looksLikeHTML(value) ? .html : .text
+        sawMarkupChild || XMLFeedReader.looksLikeHTML(value) ? .html : .text
     }
 
     static func looksLikeHTML(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.contains(UInt8(ascii: "<")) || b.contains(UInt8(ascii: "&")) else { return false }
+        func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
         var i = 0
         while i < b.count {
-            if b[i] == UInt8(ascii: "<"), i + 1 < b.count {
-                let n = b[i + 1]
-                if n == UInt8(ascii: "/") || n == UInt8(ascii: "!") { return true }
-                let lower = n | 0x20
-                if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z"), let close = b[i...].firstIndex(of: UInt8(ascii: ">")),
-                   close - i <= 200 { return true }
+            if b[i] == UInt8(ascii: "<"), i + 2 < b.count {
+                if b[i + 1] == UInt8(ascii: "/"), isLetter(b[i + 2]) { return true }
+                if isLetter(b[i + 1]) {
+                    var j = i + 1
+                    while j < b.count, isLetter(b[j]) || (b[j] >= 0x30 && b[j] <= 0x39) { j += 1 }
+                    let name = String(decoding: b[(i + 1)..<j], as: UTF8.self).lowercased()
+                    guard let close = b[j...].firstIndex(of: UInt8(ascii: ">")), close - i <= 500 else { i += 1; continue }
+                    if b[close - 1] == UInt8(ascii: "/") || XMLFeedReader.voidElements.contains(name) { return true }
+                }
             } else if b[i] == UInt8(ascii: "&") {
                 var j = i + 1
                 if j < b.count, b[j] == UInt8(ascii: "#") { j += 1 }
@@ -144,10 +149,14 @@ extension XMLFeedReader {
     static func person(from value: String) -> Person {
         let s = value.trimmingFeedWhitespace()
         if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
-            let email = s[..<open].trimmingCharacters()
-            let name = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
-            if email.contains("@"), !email.contains(" ") {
-                return Person(name: name.isEmpty ? nil : name, email: email)
+            let before = s[..<open].trimmingCharacters()
+            let inside = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
+            if before.contains("@"), !before.contains(" ") {
+                return Person(name: inside.isEmpty ? nil : inside, email: before)
+            }
+            // "Rael Dornfest (mailto:rael@oreilly.com)", as RSS 1.0 samples write dc:creator.
+            if inside.lowercased().hasPrefix("mailto:"), inside.contains("@") {
+                return Person(name: before.isEmpty ? nil : before, email: String(inside.dropFirst(7)))
             }
         }
         if let open = s.lastIndex(of: "<"), s.hasSuffix(">") {

@@ -41,7 +41,7 @@ extension XMLFeedReader {
         let ns = tag.namespace
         if isRSSCore(ns) {
             switch Name(rawValue: tag.name) {
-            case .title?: capture(.feedTitle)
+            case .title?: capture(.feedTitle, mode: .markup)
             case .link?: capture(.feedLink)
             case .description?: capture(.feedSubtitle)
             case .language?: capture(.feedLanguage)
@@ -105,7 +105,7 @@ extension XMLFeedReader {
         let ns = tag.namespace
         if isRSSCore(ns) {
             switch Name(rawValue: tag.name) {
-            case .title?: capture(.itemTitle)
+            case .title?: capture(.itemTitle, mode: .markup)
             case .link?: capture(.itemLink)
             case .description?: capture(.itemSummary, mode: .markup, type: .html)
             case .author?: capture(.itemAuthor)
