@@ -11,19 +11,26 @@ import Glibc
 ///   had any error (`xmlParseReference` returns early when `!wellFormed`),
 ///   while character references are always honoured.
 ///
-/// CDATA sections are copied untouched. Input must be UTF-8 (the caller
-/// transcodes); bytes are held back only when a reference or a CDATA marker
-/// straddles the chunk boundary.
+/// CDATA sections, comments and processing instructions are copied
+/// untouched (`&` is allowed there). Input must be UTF-8 (the caller
+/// transcodes). Bytes are held back only when a reference or a marker
+/// straddles the chunk boundary, so the result does not depend on how the
+/// document is cut into chunks.
 struct XMLInputRepair {
+    enum State { case text, cdata, comment, instruction }
+
     private var pending: [UInt8] = []
     private var output: [UInt8] = []
-    private var inCDATA = false
+    private var state = State.text
     /// Bare `&` rewritten so far.
     private(set) var bareAmpersands = 0
 
-    private static let cdataOpenTail: [UInt8] = Array("[CDATA[".utf8)
     private static let cdataClose: [UInt8] = Array("]]>".utf8)
+    private static let commentClose: [UInt8] = Array("-->".utf8)
+    private static let instructionClose: [UInt8] = Array("?>".utf8)
     private static let charRefAmp: [UInt8] = Array("&#38;".utf8)
+    /// Openers of the regions copied untouched; a chunk ending in a prefix of one is held back.
+    private static let openers: [[UInt8]] = [Array("<![CDATA[".utf8), Array("<!--".utf8), Array("<?".utf8)]
 
     /// Repairs `input` and passes the bytes that are ready to `emit` (in
     /// one or more calls). With `final`, nothing is held back.
@@ -52,8 +59,7 @@ struct XMLInputRepair {
         var rewritten = false
         output.removeAll(keepingCapacity: true)
         var safeEnd = n
-        var nextCDATA = -2      // -2: not searched yet; -1: none in the rest of buf
-        var markup = CommentTracker()
+        var finder = OpenerFinder()
 
         func flushSegment(to end: Int) {
             if end > copied {
@@ -63,62 +69,60 @@ struct XMLInputRepair {
         }
 
         scan: while i < n {
-            if inCDATA {
-                if let j = XMLInputRepair.find(XMLInputRepair.cdataClose, in: base, from: i, to: n) {
-                    i = j + 3
-                    inCDATA = false
-                    nextCDATA = -2
-                    continue
-                }
-                if !final { safeEnd = max(i, n - 2) }
-                break scan
-            }
-            if nextCDATA == -2 {
-                nextCDATA = XMLInputRepair.findCDATAOpen(in: base, from: i, to: n) ?? -1
-            }
-            let limit = nextCDATA >= 0 ? nextCDATA : n
-            guard let amp = memchr(base + i, 0x26, limit - i) else {
-                if nextCDATA >= 0 {
-                    i = nextCDATA + 9
-                    inCDATA = true
-                    continue
-                }
-                // A CDATA opener may straddle the boundary: hold back a tail
-                // that is a prefix of "<![CDATA[".
-                if !final {
-                    var k = max(i, n - 8)
-                    while k < n {
-                        if buf[k] == UInt8(ascii: "<"), XMLInputRepair.isCDATAPrefix(buf, from: k) { safeEnd = k; break }
-                        k += 1
+            let close: [UInt8]
+            switch state {
+            case .cdata: close = XMLInputRepair.cdataClose
+            case .comment: close = XMLInputRepair.commentClose
+            case .instruction: close = XMLInputRepair.instructionClose
+            case .text:
+                let special = finder.next(in: buf, from: i)
+                let limit = special?.at ?? n
+                guard let amp = memchr(base + i, 0x26, limit - i) else {
+                    if let special {
+                        state = special.state
+                        i = special.at + special.length
+                        continue
                     }
+                    // An opener may straddle the boundary: hold back a tail that starts one.
+                    if !final {
+                        var k = max(i, n - 8)
+                        while k < n {
+                            if buf[k] == UInt8(ascii: "<"), XMLInputRepair.isOpenerPrefix(buf, from: k) { safeEnd = k; break }
+                            k += 1
+                        }
+                    }
+                    break scan
                 }
-                break scan
-            }
-            let a = UnsafeRawPointer(amp) - UnsafeRawPointer(base)
-            switch XMLInputRepair.classify(buf, at: a, final: final) {
-            case .incomplete:
-                safeEnd = a
-                break scan
-            case .valid(let length):
-                i = a + length
-            case .predefined(let length, let replacement):
-                flushSegment(to: a)
-                output.append(contentsOf: replacement)
-                copied = a + length
-                rewritten = true
-                i = a + length
-            case .bare:
-                if markup.isInsideCommentOrPI(buf, at: a) {
-                    i = a + 1   // '&' is allowed there
-                    continue
+                let a = UnsafeRawPointer(amp) - UnsafeRawPointer(base)
+                switch XMLInputRepair.classify(buf, at: a, final: final) {
+                case .incomplete:
+                    safeEnd = a
+                    break scan
+                case .valid(let length):
+                    i = a + length
+                case .predefined(let length, let replacement):
+                    flushSegment(to: a)
+                    output.append(contentsOf: replacement)
+                    copied = a + length
+                    rewritten = true
+                    i = a + length
+                case .bare:
+                    flushSegment(to: a)
+                    output.append(contentsOf: XMLInputRepair.charRefAmp)
+                    copied = a + 1
+                    rewritten = true
+                    bareAmpersands += 1
+                    i = a + 1
                 }
-                flushSegment(to: a)
-                output.append(contentsOf: XMLInputRepair.charRefAmp)
-                copied = a + 1
-                rewritten = true
-                bareAmpersands += 1
-                i = a + 1
+                continue
             }
+            if let j = XMLInputRepair.find(close, in: base, from: i, to: n) {
+                i = j + close.count
+                state = .text
+                continue
+            }
+            if !final { safeEnd = max(i, n - (close.count - 1)) }
+            break scan
         }
         if rewritten {
             flushSegment(to: safeEnd)
@@ -129,52 +133,48 @@ struct XMLInputRepair {
         return safeEnd
     }
 
-    /// Whether a bare `&` sits in a comment or processing instruction, where
-    /// XML allows it. Scanned lazily from the start of the buffer, only when
-    /// a bare `&` turns up (rare), so clean documents pay nothing; a comment
-    /// that spans two chunks is not seen (its `&` is then just rewritten).
-    struct CommentTracker {
-        enum State { case none, comment, instruction }
-        var position = 0
-        var state = State.none
-
-        mutating func isInsideCommentOrPI(_ buf: UnsafeRawBufferPointer, at a: Int) -> Bool {
-            guard let base = buf.baseAddress else { return false }
-            var i = position
-            while i < a {
-                switch state {
-                case .none:
-                    guard let p = memchr(base + i, 0x3C, a - i) else { i = a; break }
-                    let lt = UnsafeRawPointer(p) - base
-                    if lt + 3 < buf.count, buf[lt + 1] == 0x21, buf[lt + 2] == 0x2D, buf[lt + 3] == 0x2D {
-                        state = .comment
-                        i = lt + 4
-                    } else if lt + 1 < buf.count, buf[lt + 1] == 0x3F {
-                        state = .instruction
-                        i = lt + 2
-                    } else {
-                        i = lt + 1
-                    }
-                case .comment:
-                    if let end = XMLInputRepair.find(Array("-->".utf8), in: base, from: i, to: a) {
-                        state = .none
-                        i = end + 3
-                    } else {
-                        i = a
-                    }
-                case .instruction:
-                    if let end = XMLInputRepair.find(Array("?>".utf8), in: base, from: i, to: a) {
-                        state = .none
-                        i = end + 2
-                    } else {
-                        i = a
-                    }
-                }
-            }
-            position = max(position, a)
-            return state != .none
+    static func isOpenerPrefix(_ buf: UnsafeRawBufferPointer, from k: Int) -> Bool {
+        openers.contains { opener in
+            buf.count - k < opener.count && (k..<buf.count).allSatisfy { buf[$0] == opener[$0 - k] }
         }
     }
+
+    /// Finds the next `<![CDATA[`, `<!--` or `<?` by searching for `!` and
+    /// `?` (rare in feeds, unlike `<`, which starts every tag) and checking
+    /// the `<` before them. Remembers the last hit of each so a buffer is
+    /// scanned once.
+    struct OpenerFinder {
+        /// The first '!' (and '?') at or after the position last searched
+        /// from; Int.max when there is none; -1 before the first search.
+        private var bang = -1
+        private var question = -1
+
+        mutating func next(in buf: UnsafeRawBufferPointer, from i: Int) -> (at: Int, length: Int, state: State)? {
+            guard let base = buf.baseAddress else { return nil }
+            let n = buf.count
+            func locate(_ c: Int32, _ from: Int) -> Int {
+                guard from < n, let p = memchr(base + from, c, n - from) else { return Int.max }
+                return UnsafeRawPointer(p) - UnsafeRawPointer(base)
+            }
+            var from = i
+            while true {
+                if bang < from { bang = locate(0x21, from) }
+                if question < from { question = locate(0x3F, from) }
+                let p = min(bang, question)
+                guard p != Int.max else { return nil }
+                if p >= 1, p - 1 >= i, buf[p - 1] == UInt8(ascii: "<") {
+                    if p == question { return (p - 1, 2, .instruction) }
+                    if p + 2 < n, buf[p + 1] == 0x2D, buf[p + 2] == 0x2D { return (p - 1, 4, .comment) }
+                    if p + 7 < n, (0..<7).allSatisfy({ buf[p + 1 + $0] == XMLInputRepair.cdataTail[$0] }) {
+                        return (p - 1, 9, .cdata)
+                    }
+                }
+                from = p + 1
+            }
+        }
+    }
+
+    private static let cdataTail: [UInt8] = Array("[CDATA[".utf8)
 
     enum Reference {
         case valid(Int)
@@ -233,32 +233,11 @@ struct XMLInputRepair {
         return .valid(j + 1 - a)
     }
 
-    private static let cdataOpen: [UInt8] = Array("<![CDATA[".utf8)
-
-    static func isCDATAPrefix(_ buf: UnsafeRawBufferPointer, from k: Int) -> Bool {
-        for j in k..<buf.count where buf[j] != cdataOpen[j - k] { return false }
-        return true
-    }
-
-    /// Where the next `<![CDATA[` starts. Searches from the `[` ('<' is on
-    /// every tag, '[' is rare), then checks the `<!` before it.
-    static func findCDATAOpen(in base: UnsafeRawPointer, from: Int, to: Int) -> Int? {
-        var i = from + 2
-        while let at = find(cdataOpenTail, in: base, from: i, to: to) {
-            if base.load(fromByteOffset: at - 2, as: UInt8.self) == UInt8(ascii: "<"),
-               base.load(fromByteOffset: at - 1, as: UInt8.self) == UInt8(ascii: "!") {
-                return at - 2
-            }
-            i = at + 1
-        }
-        return nil
-    }
-
-    /// First occurrence of `needle` in `base[from..<to]`.
+    /// First occurrence of `needle` in `base[from..<to]` (memchr for the
+    /// first byte, then compare: memmem is a GNU extension the Glibc module
+    /// does not export).
     static func find(_ needle: [UInt8], in base: UnsafeRawPointer, from: Int, to: Int) -> Int? {
         guard to - from >= needle.count else { return nil }
-        // memmem is a GNU extension the Glibc module does not export:
-        // memchr for the first byte, then compare the rest.
         let first = Int32(needle[0])
         var i = from
         let last = to - needle.count
