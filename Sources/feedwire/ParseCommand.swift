@@ -101,9 +101,10 @@ struct ParseCommand: ParsableCommand {
 private final class ItemStream {
     let out: FileOutput
     let json: Bool
-    var writer = ParseJSONWriter()
-    private(set) var count = 0
-    var titles: [String] = []
+    // Touched once per item from the parse callback on this thread only.
+    @exclusivity(unchecked) var writer = ParseJSONWriter()
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) var titles: [String] = []
 
     init(out: FileOutput, json: Bool) {
         self.out = out

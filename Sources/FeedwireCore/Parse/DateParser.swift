@@ -19,8 +19,65 @@ public enum DateParser {
         guard !trimmed.isEmpty, trimmed.utf8.count <= 128 else { return nil }
         let bytes = Array(trimmed.utf8)
         if looksISO(bytes), let t = parseISO(bytes) { return t }
+        if let t = parseRFC822Strict(bytes) { return t }
         return parseLoose(trimmed)
     }
+
+    /// The common case in one pass over the bytes:
+    /// `[Www, ]D[D] Mmm YYYY HH:MM[:SS] (+HHMM|-HHMM|zone name)`.
+    /// Anything else goes to `parseLoose`.
+    static func parseRFC822Strict(_ b: [UInt8]) -> Timestamp? {
+        let n = b.count
+        var i = 0
+        @inline(__always) func letter(_ k: Int) -> Bool { k < n && (b[k] | 0x20) >= 0x61 && (b[k] | 0x20) <= 0x7A }
+        @inline(__always) func digit(_ k: Int) -> Bool { k < n && isDigit(b[k]) }
+        @inline(__always) func value(_ k: Int) -> Int { Int(b[k] - 48) }
+        if letter(0), letter(1), letter(2), n > 5, b[3] == UInt8(ascii: ","), b[4] == 0x20 { i = 5 }
+        guard digit(i) else { return nil }
+        var day = value(i)
+        i += 1
+        if digit(i) { day = day * 10 + value(i); i += 1 }
+        guard i < n, b[i] == 0x20, letter(i + 1), letter(i + 2), letter(i + 3), i + 4 < n, b[i + 4] == 0x20 else { return nil }
+        let key = (UInt32(b[i + 1] | 0x20) << 16) | (UInt32(b[i + 2] | 0x20) << 8) | UInt32(b[i + 3] | 0x20)
+        guard let month = englishMonths[key] else { return nil }
+        i += 5
+        guard digit(i), digit(i + 1), digit(i + 2), digit(i + 3), i + 4 < n, b[i + 4] == 0x20 else { return nil }
+        let year = value(i) * 1000 + value(i + 1) * 100 + value(i + 2) * 10 + value(i + 3)
+        i += 5
+        guard digit(i), digit(i + 1), i + 2 < n, b[i + 2] == UInt8(ascii: ":"), digit(i + 3), digit(i + 4) else { return nil }
+        let hour = value(i) * 10 + value(i + 1)
+        let minute = value(i + 3) * 10 + value(i + 4)
+        i += 5
+        var second = 0
+        if i < n, b[i] == UInt8(ascii: ":") {
+            guard digit(i + 1), digit(i + 2) else { return nil }
+            second = value(i + 1) * 10 + value(i + 2)
+            i += 3
+        }
+        guard i < n, b[i] == 0x20 else { return nil }
+        i += 1
+        let offset: Int
+        if i + 5 == n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), digit(i + 1), digit(i + 2), digit(i + 3), digit(i + 4) {
+            let hours = value(i + 1) * 10 + value(i + 2), minutes = value(i + 3) * 10 + value(i + 4)
+            guard hours <= 18, minutes < 60 else { return nil }
+            offset = (b[i] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
+        } else if n - i >= 1, n - i <= 4, (i..<n).allSatisfy(letter) {
+            guard let z = namedZones[String(decoding: b[i..<n], as: UTF8.self).lowercased()] else { return nil }
+            offset = z
+        } else {
+            return nil
+        }
+        return make(year, month, day, hour, minute, second, offset)
+    }
+
+    private static let englishMonths: [UInt32: Int] = {
+        var map: [UInt32: Int] = [:]
+        for (i, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].enumerated() {
+            let u = Array(name.utf8)
+            map[(UInt32(u[0]) << 16) | (UInt32(u[1]) << 8) | UInt32(u[2])] = i + 1
+        }
+        return map
+    }()
 
     // MARK: ISO 8601 / RFC 3339 / W3C-DTF
 
@@ -90,7 +147,18 @@ public enum DateParser {
         }
         while i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
         var offset = 0
-        if i < b.count {
+        let left = b.count - i
+        if left == 1, b[i] | 0x20 == UInt8(ascii: "z") {
+            offset = 0
+        } else if left == 6 || left == 5, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"),
+                  isDigit(b[i + 1]), isDigit(b[i + 2]), isDigit(b[b.count - 2]), isDigit(b[b.count - 1]),
+                  left == 5 || b[i + 3] == UInt8(ascii: ":") {
+            // ±HH:MM or ±HHMM, the forms RFC 3339 and most feeds use.
+            let hours = Int(b[i + 1] - 48) * 10 + Int(b[i + 2] - 48)
+            let minutes = Int(b[b.count - 2] - 48) * 10 + Int(b[b.count - 1] - 48)
+            guard hours <= 18, minutes < 60 else { return nil }
+            offset = (b[i] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
+        } else if i < b.count {
             let rest = String(decoding: b[i...], as: UTF8.self)
             guard let o = zoneOffset(rest) else { return nil }
             offset = o
@@ -285,10 +353,12 @@ public enum DateParser {
 extension String {
     /// Without leading and trailing XML whitespace (and no-break spaces).
     func trimmingFeedWhitespace() -> String {
-        let u = utf8
-        guard let first = u.first, let last = u.last else { return self }
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
-        if !isSpace(first), !isSpace(last), first != 0xC2, last != 0xA0 { return self }
+        let clean: Bool? = utf8.withContiguousStorageIfAvailable { u in
+            guard let first = u.first, let last = u.last else { return true }
+            return !isSpace(first) && !isSpace(last) && first != 0xC2 && last != 0xA0
+        }
+        if clean == true || isEmpty { return self }
         func isTrimmed(_ c: Unicode.Scalar) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{00A0}" }
         var scalars = Substring(self).unicodeScalars
         while let c = scalars.first, isTrimmed(c) { scalars.removeFirst() }

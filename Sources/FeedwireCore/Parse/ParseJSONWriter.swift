@@ -113,7 +113,8 @@ public struct ParseJSONWriter {
         first = false
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(contentsOf: "\":".utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     @inline(__always) private mutating func field(_ name: StaticString, _ value: String?, _ first: inout Bool) {
@@ -125,7 +126,27 @@ public struct ParseJSONWriter {
     private mutating func date(_ name: StaticString, _ value: Timestamp?, _ first: inout Bool) {
         guard let value else { return }
         key(name, &first)
-        appendString(value.rfc3339)
+        // Timestamp.rfc3339, written as bytes (string interpolation is slow in bulk).
+        let c = value.components
+        func digits(_ v: Int, _ width: Int) {
+            var v = max(0, v)
+            var tmp: (UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48)
+            withUnsafeMutableBytes(of: &tmp) { t in
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    t[k] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+                bytes.append(contentsOf: t[0..<width])
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        digits(c.year, 4); bytes.append(UInt8(ascii: "-"))
+        digits(c.month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(c.day, 2); bytes.append(UInt8(ascii: "T"))
+        digits(c.hour, 2); bytes.append(UInt8(ascii: ":"))
+        digits(c.minute, 2); bytes.append(UInt8(ascii: ":"))
+        digits(c.second, 2)
+        bytes.append(contentsOf: "Z\"".utf8)
     }
 
     private mutating func strings(_ name: StaticString, _ values: [String], _ first: inout Bool) {
@@ -161,37 +182,40 @@ public struct ParseJSONWriter {
         var s = s
         bytes.append(UInt8(ascii: "\""))
         s.withUTF8 { u in
-            let raw = UnsafeRawBufferPointer(u)
-            guard let p = raw.baseAddress else { return }
-            let n = raw.count
+            guard let p = u.baseAddress else { return }
+            let n = u.count
             var i = 0
             var runStart = 0
             while i < n {
-                i = ParseJSONWriter.plainEnd(p, i, n)
+                i = ParseJSONWriter.plainEnd(UnsafeRawPointer(p), i, n)
                 if i >= n { break }
-                if i > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
-                let c = raw[i]
+                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
+                let c = p[i]
+                bytes.append(UInt8(ascii: "\\"))
                 switch c {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: "\\\"".utf8)
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: "\\\\".utf8)
-                case 0x0A: bytes.append(contentsOf: "\\n".utf8)
-                case 0x0D: bytes.append(contentsOf: "\\r".utf8)
-                case 0x09: bytes.append(contentsOf: "\\t".utf8)
-                case 0x08: bytes.append(contentsOf: "\\b".utf8)
-                case 0x0C: bytes.append(contentsOf: "\\f".utf8)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(c)
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: "\\u00".utf8)
+                    let hex = ParseJSONWriter.hexDigits
+                    bytes.append(UInt8(ascii: "u"))
+                    bytes.append(UInt8(ascii: "0"))
+                    bytes.append(UInt8(ascii: "0"))
                     bytes.append(hex[Int(c >> 4)])
                     bytes.append(hex[Int(c & 15)])
                 }
                 i += 1
                 runStart = i
             }
-            if n > runStart { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[runStart..<n])) }
+            if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: n - runStart)) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Index of the first byte at or after `from` that needs escaping.
     @inline(__always)

@@ -29,7 +29,7 @@ extension XMLFeedReader {
         let target = field
         field = .none
         closePendingTag()
-        guard let value = nonEmpty(String(decoding: buffer, as: UTF8.self)) else { return }
+        guard let value = XMLFeedReader.trimmedString(buffer) else { return }
         switch target {
         case .none: break
         case .feedTitle:
@@ -85,6 +85,44 @@ extension XMLFeedReader {
     }
 
     func isAtomFormat(_ f: FeedFormat?) -> Bool { f == .atom10 || f == .atom03 }
+
+    /// The captured text without leading and trailing white space (XML's
+    /// and U+00A0), or nil when nothing is left.
+    ///
+    /// The `String` is made without validating the bytes again: they are
+    /// UTF-8 by construction (the document was validated by `TextDecoder`
+    /// before libxml2 saw it, libxml2 delivers it in whole characters, and
+    /// everything else appended is ASCII markup or already a `String`).
+    /// Validating again costs as much as the rest of field handling
+    /// (callgrind); debug builds still check.
+    static func trimmedString(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBufferPointer { bp -> String? in
+            var start = 0
+            var end = bp.count
+            while true {
+                if start < end, bp[start] == 0x20 || bp[start] == 0x0A || bp[start] == 0x0D || bp[start] == 0x09 {
+                    start += 1
+                } else if start + 1 < end, bp[start] == 0xC2, bp[start + 1] == 0xA0 {
+                    start += 2
+                } else {
+                    break
+                }
+            }
+            while true {
+                if end > start, bp[end - 1] == 0x20 || bp[end - 1] == 0x0A || bp[end - 1] == 0x0D || bp[end - 1] == 0x09 {
+                    end -= 1
+                } else if end - 1 > start, bp[end - 2] == 0xC2, bp[end - 1] == 0xA0 {
+                    end -= 2
+                } else {
+                    break
+                }
+            }
+            guard end > start else { return nil }
+            let slice = UnsafeBufferPointer(rebasing: bp[start..<end])
+            assert(String(validating: slice, as: UTF8.self) != nil, "captured text is not UTF-8")
+            return String(copying: UTF8Span(unchecked: Span(_unsafeElements: slice)))
+        }
+    }
 
     func addFeedCategory(_ value: String) {
         if let v = nonEmpty(value), !feed.categories.contains(v) { feed.categories.append(v) }
@@ -145,28 +183,34 @@ extension XMLFeedReader {
     }
 
     /// `jo@example.com (Jo Smith)` (RSS 2.0 `author`), `Jo Smith
-    /// <jo@example.com>`, an address alone, or a name alone.
+    /// (mailto:jo@example.com)`, `Jo Smith <jo@example.com>`, an address
+    /// alone, or a name alone. Works on UTF-8 bytes: names are often
+    /// Cyrillic, where `Character` operations are slow.
     static func person(from value: String) -> Person {
         let s = value.trimmingFeedWhitespace()
-        if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
-            let before = s[..<open].trimmingCharacters()
-            let inside = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
-            if before.contains("@"), !before.contains(" ") {
-                return Person(name: inside.isEmpty ? nil : inside, email: before)
+        let b = Array(s.utf8)
+        let at = UInt8(ascii: "@"), space = UInt8(ascii: " ")
+        guard b.contains(at) else { return Person(name: s) }
+        func text(_ slice: ArraySlice<UInt8>) -> String? {
+            nonEmpty(String(decoding: slice, as: UTF8.self))
+        }
+        if b.last == UInt8(ascii: ")"), let open = b.firstIndex(of: UInt8(ascii: "(")) {
+            let before = b[..<open], inside = b[(open + 1)..<(b.count - 1)]
+            let beforeText = text(before)
+            if before.contains(at), !(beforeText ?? "").utf8.contains(space) {
+                return Person(name: text(inside), email: beforeText)
             }
             // "Rael Dornfest (mailto:rael@oreilly.com)", as RSS 1.0 samples write dc:creator.
-            if inside.lowercased().hasPrefix("mailto:"), inside.contains("@") {
-                return Person(name: before.isEmpty ? nil : before, email: String(inside.dropFirst(7)))
+            let insideText = text(inside) ?? ""
+            if insideText.lowercased().hasPrefix("mailto:"), insideText.utf8.contains(at) {
+                return Person(name: beforeText, email: String(insideText.dropFirst(7)))
             }
         }
-        if let open = s.lastIndex(of: "<"), s.hasSuffix(">") {
-            let email = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingCharacters()
-            let name = s[..<open].trimmingCharacters()
-            if email.contains("@") {
-                return Person(name: name.isEmpty ? nil : name, email: email)
-            }
+        if b.last == UInt8(ascii: ">"), let open = b.lastIndex(of: UInt8(ascii: "<")) {
+            let email = text(b[(open + 1)..<(b.count - 1)])
+            if let email, email.utf8.contains(at) { return Person(name: text(b[..<open]), email: email) }
         }
-        if s.contains("@"), !s.contains(" ") { return Person(email: s) }
+        if !b.contains(space) { return Person(email: s) }
         return Person(name: s)
     }
 

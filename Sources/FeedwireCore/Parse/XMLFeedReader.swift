@@ -8,6 +8,9 @@ import FeedwireXML
 /// whole subtree ignored, so a stray `<title>` inside an unknown extension
 /// cannot overwrite a real one. Text is captured only for fields that are
 /// kept, into one reused byte buffer; a `String` is built once per field.
+///
+/// Stored properties are `@exclusivity(unchecked)`, as in `XMLPushParser`:
+/// one thread, hot per-event access, no overlapping `inout` access.
 final class XMLFeedReader: XMLEventHandler {
     enum Container { case rssRoot, rdfRoot, channel, item, image, skipHours, skipDays, atomFeed, entry, person, source, mediaContent }
 
@@ -17,40 +20,40 @@ final class XMLFeedReader: XMLEventHandler {
     /// everything below the Atom wrapper `div` (RFC 4287 §3.1.1.3).
     enum CaptureMode { case plain, markup, xhtml }
 
-    var feed = ParsedFeed(format: .rss20)
-    private(set) var format: FeedFormat?
-    private(set) var notFeedReason: String?
+    @exclusivity(unchecked) var feed = ParsedFeed(format: .rss20)
+    @exclusivity(unchecked) private(set) var format: FeedFormat?
+    @exclusivity(unchecked) private(set) var notFeedReason: String?
     /// Problems found above the XML layer (left-out items …).
-    var notes: [String] = []
+    @exclusivity(unchecked) var notes: [String] = []
     let documentBase: String?
     let onItem: ((ParsedItem) -> Void)?
 
-    var depth = 0
-    var ignoreDepth = 0
-    var containers: [(kind: Container, depth: Int)] = []
-    var bases: [(depth: Int, url: String)] = []
+    @exclusivity(unchecked) var depth = 0
+    @exclusivity(unchecked) var ignoreDepth = 0
+    @exclusivity(unchecked) var containers: [(kind: Container, depth: Int)] = []
+    @exclusivity(unchecked) var bases: [(depth: Int, url: String)] = []
 
     // The item (RSS item / Atom entry) being read.
-    var item = ParsedItem()
-    var itemPubDate: Timestamp?
-    var itemAltPublished: Timestamp?
-    var itemUpdated: Timestamp?
-    var itemAltUpdated: Timestamp?
-    var itemIsAtom = false
+    @exclusivity(unchecked) var item = ParsedItem()
+    @exclusivity(unchecked) var itemPubDate: Timestamp?
+    @exclusivity(unchecked) var itemAltPublished: Timestamp?
+    @exclusivity(unchecked) var itemUpdated: Timestamp?
+    @exclusivity(unchecked) var itemAltUpdated: Timestamp?
+    @exclusivity(unchecked) var itemIsAtom = false
     // Feed-level dates, by precedence.
-    var feedUpdatedAlt: Timestamp?
-    var person = Person()
+    @exclusivity(unchecked) var feedUpdatedAlt: Timestamp?
+    @exclusivity(unchecked) var person = Person()
 
     // Capture.
-    var field = Field.none
-    var fieldDepth = 0
-    var mode = CaptureMode.plain
-    var textType = TextType.text
-    var buffer: [UInt8] = []
-    var markupNames: [String] = []
-    var pendingOpenTag = false
-    var unwrapDepth = 0
-    var sawMarkupChild = false
+    @exclusivity(unchecked) var field = Field.none
+    @exclusivity(unchecked) var fieldDepth = 0
+    @exclusivity(unchecked) var mode = CaptureMode.plain
+    @exclusivity(unchecked) var textType = TextType.text
+    @exclusivity(unchecked) var buffer: [UInt8] = []
+    @exclusivity(unchecked) var markupNames: [String] = []
+    @exclusivity(unchecked) var pendingOpenTag = false
+    @exclusivity(unchecked) var unwrapDepth = 0
+    @exclusivity(unchecked) var sawMarkupChild = false
 
     init(baseURL: String?, onItem: ((ParsedItem) -> Void)?) {
         documentBase = baseURL
@@ -126,10 +129,10 @@ final class XMLFeedReader: XMLEventHandler {
         guard field != .none else { return }
         switch mode {
         case .plain:
-            buffer.append(contentsOf: text)
+            buffer.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
         case .markup where depth == fieldDepth:
             closePendingTag()
-            buffer.append(contentsOf: text)
+            buffer.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
         case .markup, .xhtml:
             closePendingTag()
             appendEscaped(text, attribute: false)
