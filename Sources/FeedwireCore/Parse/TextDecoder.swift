@@ -199,7 +199,9 @@ final class TextDecoder {
             if lead & (w << 2) != 0 { break }          // 111xxxxx: 3- or 4-byte sequences
             if lead & zeroBytes(w & (ones &* 0x1E)) != 0 { break }   // C0, C1: overlong
             if (lead << 8) | carry != cont { break }
-            valid = 1
+            // A sequence is confirmed once its continuation is seen: one
+            // inside this word, or the previous word's last lead.
+            if lead & 0x00FF_FFFF_FFFF_FFFF != 0 || carry != 0 { valid = 1 }
             carry = lead >> 56
             i += 8
         }

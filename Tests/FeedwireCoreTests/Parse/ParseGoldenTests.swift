@@ -38,3 +38,32 @@ import Testing
         }
     }
 }
+
+/// The fuzzer's chunk-independence property on every fixture, read without
+/// its options (so charsets fall back and bases are missing) and cut in
+/// more places.
+@Suite struct ChunkIndependenceTests {
+    @Test(arguments: ParseFixtures.inputs)
+    func withoutOptions(_ name: String) {
+        let bytes = ParseFixtures.bytes(name)
+        func run(_ chunk: Int) -> JSONValue {
+            let session = FeedParseSession()
+            do throws(FeedParseError) {
+                var i = 0
+                while i < bytes.count {
+                    let end = min(bytes.count, i + chunk)
+                    try session.consume(Array(bytes[i..<end]))
+                    i = end
+                }
+                return ParseFixtures.json(.success(try session.finish()))
+            } catch {
+                return ParseFixtures.json(.failure(error))
+            }
+        }
+        let whole = run(1 << 20)
+        for chunk in [2, 3, 5, 61, 97, 1000] {
+            let pieces = run(chunk)
+            #expect(pieces == whole, "\(name) in \(chunk)-byte chunks:\n\(pieces.serialized)\nwhole:\n\(whole.serialized)")
+        }
+    }
+}
