@@ -38,6 +38,7 @@ if [ "$needs_build" = 1 ]; then
   swiftc "${flags[@]}" -wmo -module-name FeedwireXML -emit-module -emit-module-path "$out/obj/FeedwireXML.swiftmodule" \
          -emit-object -o "$out/obj/FeedwireXML.o" "${xml_sources[@]}"
   swiftc "${flags[@]}" -wmo -module-name FeedwireParseFuzz -I "$out/obj" \
+         -emit-module -emit-module-path "$out/obj/FeedwireParseFuzz.swiftmodule" \
          "${core_sources[@]}" "$out/obj/FeedwireXML.o" -lxml2 -o "$binary" 2>&1 \
     | grep -v -e "Cannot export local symbol" -e "^$" >&2 || true
   [ -x "$binary" ] || { echo "fuzz-parse: build failed" >&2; exit 1; }

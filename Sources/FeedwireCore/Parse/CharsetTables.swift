@@ -117,13 +117,16 @@ final class IconvStream {
 
     /// Converts `input`, appending UTF-8 to `out` (a rejected byte as its
     /// windows-1252 character); returns how many input bytes were consumed
-    /// (the rest is an incomplete sequence) and how many were rejected.
-    func convert(_ input: UnsafeRawBufferPointer, final: Bool, into out: inout [UInt8]) -> (consumed: Int, invalid: Int) {
-        guard let base = input.baseAddress, !input.isEmpty else { return (0, 0) }
+    /// (the rest is an incomplete sequence), how many were rejected and
+    /// where the first of those was.
+    func convert(_ input: UnsafeRawBufferPointer, final: Bool, into out: inout [UInt8]) -> (consumed: Int, invalid: Int, firstInvalid: Int?) {
+        guard let base = input.baseAddress, !input.isEmpty else { return (0, 0, nil) }
         var invalidCount = 0
-        func invalid(_ b: UInt8) {
-            out.append(contentsOf: SingleByteTable.windows1252.utf8[Int(b)])
+        var firstInvalid: Int?
+        func invalid(_ at: Int) {
+            out.append(contentsOf: SingleByteTable.windows1252.utf8[Int(input[at])])
             invalidCount += 1
+            if firstInvalid == nil { firstInvalid = at }
         }
         var consumed = 0
         var scratch = [UInt8](repeating: 0, count: max(64, input.count * 4))
@@ -143,15 +146,15 @@ final class IconvStream {
             case E2BIG:
                 continue
             case EINVAL:
-                guard final else { return (consumed, invalidCount) }
-                invalid(input[consumed])
+                guard final else { return (consumed, invalidCount, firstInvalid) }
+                invalid(consumed)
                 consumed += 1
             default:   // EILSEQ
-                invalid(input[consumed])
+                invalid(consumed)
                 consumed += 1
                 _ = iconv(cd, nil, nil, nil, nil)
             }
         }
-        return (consumed, invalidCount)
+        return (consumed, invalidCount, firstInvalid)
     }
 }

@@ -122,10 +122,10 @@ final class TextDecoder {
             return used
         case let .iconv(stream):
             converted.removeAll(keepingCapacity: true)
-            let (used, invalid) = stream.convert(buf, final: final, into: &converted)
+            let (used, invalid, first) = stream.convert(buf, final: final, into: &converted)
             if invalid > 0 {
                 fallbackBytes += invalid
-                if firstInvalidOffset == nil { firstInvalidOffset = offset }
+                if firstInvalidOffset == nil, let first { firstInvalidOffset = offset + first }
             }
             let view = converted
             let leadBytes = view.reduce(0) { $0 + ($1 >= 0xC0 ? 1 : 0) }
