@@ -134,9 +134,12 @@ public final class XMLPushParser {
 
     /// Parses the next piece of a UTF-8 document.
     public func parse(_ chunk: UnsafeRawBufferPointer) {
-        guard !isStopped, !finished, !chunk.isEmpty else { return }
+        guard !finished, !chunk.isEmpty else { return }
         fw_silence_generic_errors()
         inputBytes += chunk.count
+        // After a stop the repair still scans (nothing is parsed), so what
+        // it reports about the document does not depend on where the
+        // chunks were cut.
         repair.process(chunk, final: false) { push($0) }
     }
 
@@ -149,7 +152,7 @@ public final class XMLPushParser {
     public func finish() {
         guard !finished else { return }
         finished = true
-        guard !isStopped, let c = ctxt else { return }
+        guard let c = ctxt else { return }
         fw_silence_generic_errors()
         repair.process(UnsafeRawBufferPointer(start: nil, count: 0), final: true) { push($0) }
         if !isStopped {
@@ -209,7 +212,20 @@ public final class XMLPushParser {
         return id
     }
 
-    private var textLimit: Int { max(limits.minTextBytes, limits.textBytesPerInputByte * inputBytes) }
+    /// The text bound as last computed (see `textExceedsLimit`).
+    @exclusivity(unchecked) private var textLimit = 0
+
+    /// Whether the text delivered so far exceeds max(`minTextBytes`,
+    /// `textBytesPerInputByte` × the input read up to the parser's current
+    /// position). The position (`xmlByteConsumed`), not the bytes handed
+    /// over so far, keeps the outcome independent of chunk sizes. The
+    /// bound is recomputed only when the cached one is passed.
+    private func textExceedsLimit() -> Bool {
+        if textBytes <= textLimit { return false }
+        let position = ctxt.map { Int(max(0, xmlByteConsumed($0))) } ?? inputBytes
+        textLimit = max(limits.minTextBytes, limits.textBytesPerInputByte * position)
+        return textBytes > textLimit
+    }
 
     // MARK: Events (called by the SAX callbacks)
 
@@ -235,7 +251,7 @@ public final class XMLPushParser {
     func characters(_ text: UnsafePointer<xmlChar>, _ length: Int) {
         guard !isStopped, length > 0 else { return }
         textBytes += length
-        if textBytes > textLimit {
+        if textExceedsLimit() {
             stop(reason: "line \(line): the document expands to more than \(textLimit) bytes of text; reading stopped there")
             return
         }
@@ -327,7 +343,7 @@ public final class XMLPushParser {
                 }
                 if let entry = entities.resolve(name: name) {
                     textBytes += entry.text.count
-                    if textBytes > textLimit {
+                    if textExceedsLimit() {
                         stop(reason: "line \(line): the document expands to more than \(textLimit) bytes of text; reading stopped there")
                         break
                     }
