@@ -33,13 +33,15 @@ if [ -x "$binary" ]; then
 fi
 if [ "$needs_build" = 1 ]; then
   echo "fuzz-parse: building $binary" >&2
+  rm -f "$binary"
   flags=(-swift-version 6 -O -g -parse-as-library -sanitize=fuzzer,address
          -I Sources/CLibXML2 -Xcc -I/usr/include/libxml2 -enable-upcoming-feature MemberImportVisibility)
   swiftc "${flags[@]}" -wmo -module-name FeedwireXML -emit-module -emit-module-path "$out/obj/FeedwireXML.swiftmodule" \
          -emit-object -o "$out/obj/FeedwireXML.o" "${xml_sources[@]}"
   swiftc "${flags[@]}" -wmo -module-name FeedwireParseFuzz -I "$out/obj" \
          -emit-module -emit-module-path "$out/obj/FeedwireParseFuzz.swiftmodule" \
-         "${core_sources[@]}" "$out/obj/FeedwireXML.o" -lxml2 -o "$binary" 2>&1 \
+         -emit-object -o "$out/obj/FeedwireParseFuzz.o" "${core_sources[@]}"
+  swiftc -sanitize=fuzzer,address "$out/obj/FeedwireXML.o" "$out/obj/FeedwireParseFuzz.o" -lxml2 -o "$binary" 2>&1 \
     | grep -v -e "Cannot export local symbol" -e "^$" >&2 || true
   [ -x "$binary" ] || { echo "fuzz-parse: build failed" >&2; exit 1; }
 fi

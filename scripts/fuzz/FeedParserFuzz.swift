@@ -5,9 +5,13 @@
 //
 // Properties checked on every input, besides "no crash, no sanitizer report":
 // - the contract JSON line is valid JSON and every string in the result is
-//   valid UTF-8 (invalid bytes never reach the output);
-// - parsing in chunks (size taken from the input) gives the same result;
-// - a document that is not a feed fails the same way in both.
+//   valid UTF-8 (invalid bytes never reach the output), whole or chunked;
+// - for a well-formed document, parsing in chunks (size taken from the
+//   input) gives exactly the same result. Malformed input is exempt:
+//   libxml2 2.9's push parser recovers differently depending on where a
+//   chunk ends (its DOCTYPE lookahead, for one, stops at a '>' inside a
+//   quoted system ID). The fixture tests hold every fixture, malformed ones
+//   included, to exact equality at the contract's chunk sizes.
 import FeedwireXML
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -26,16 +30,15 @@ public func feedParserFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         return try session.finish()
     }
-    switch (whole, pieces) {
-    case let (.success(a), .success(b)):
-        let line = ParseJSONWriter.line(a)
-        guard (try? JSONValue.parse(line)) != nil else { fatalError("the contract line is not valid JSON") }
-        checkUTF8(a)
-        guard line == ParseJSONWriter.line(b) else { fatalError("chunked parse (\(chunk)) differs from the whole parse") }
-    case let (.failure(a), .failure(b)):
-        guard a.message == b.message else { fatalError("chunked parse fails differently: \(a.message) / \(b.message)") }
-    default:
-        fatalError("chunked parse (\(chunk)) and whole parse disagree on whether this is a feed")
+    for case let .success(feed) in [whole, pieces] {
+        guard (try? JSONValue.parse(ParseJSONWriter.line(feed))) != nil else { fatalError("the contract line is not valid JSON") }
+        checkUTF8(feed)
+    }
+    if case let .success(a) = whole, a.wellFormed {
+        guard case let .success(b) = pieces else { fatalError("chunked parse (\(chunk)) fails on a well-formed feed") }
+        guard ParseJSONWriter.line(a) == ParseJSONWriter.line(b) else {
+            fatalError("chunked parse (\(chunk)) differs from the whole parse of a well-formed feed")
+        }
     }
     return 0
 }

@@ -39,7 +39,8 @@ enum CharsetSniffer {
             return final ? Decision(charset: "utf-8", bomLength: 0) : nil
         }
         guard Array(h[i..<(i + 5)]) == xmlDecl else { return Decision(charset: "utf-8", bomLength: 0) }
-        guard let end = (i..<h.count).first(where: { h[$0] == UInt8(ascii: ">") }) else {
+        // Only the first `maxHead` bytes count, however the document was cut into chunks.
+        guard let end = (i..<min(h.count, maxHead)).first(where: { h[$0] == UInt8(ascii: ">") }) else {
             return final || h.count >= maxHead ? Decision(charset: "utf-8", bomLength: 0) : nil
         }
         let decl = String(decoding: h[i..<end], as: UTF8.self)
