@@ -20,7 +20,7 @@ struct XMLInputRepair {
     enum State { case text, cdata, comment, instruction }
 
     private var pending: [UInt8] = []
-    private var output: [UInt8] = []
+    private let output = ByteBuffer(capacity: 64 * 1024)
     private var state = State.text
     /// Bare `&` rewritten so far.
     private(set) var bareAmpersands = 0
@@ -28,25 +28,41 @@ struct XMLInputRepair {
     private static let cdataClose: [UInt8] = Array("]]>".utf8)
     private static let commentClose: [UInt8] = Array("-->".utf8)
     private static let instructionClose: [UInt8] = Array("?>".utf8)
-    private static let charRefAmp: [UInt8] = Array("&#38;".utf8)
     /// Openers of the regions copied untouched; a chunk ending in a prefix of one is held back.
     private static let openers: [[UInt8]] = [Array("<![CDATA[".utf8), Array("<!--".utf8), Array("<?".utf8)]
 
     /// Repairs `input` and passes the bytes that are ready to `emit` (in
     /// one or more calls). With `final`, nothing is held back.
     mutating func process(_ input: UnsafeRawBufferPointer, final: Bool, emit: (UnsafeRawBufferPointer) -> Void) {
-        if pending.isEmpty {
-            let held = run(input, final: final, emit: emit)
-            if held < input.count { pending.append(contentsOf: input[held...]) }
-        } else {
-            pending.append(contentsOf: input)
-            let buffer = pending
+        var rest = input
+        if !pending.isEmpty {
+            // Finish the held-back tail with the start of this chunk in a small
+            // buffer (a reference or marker needs at most 66 more bytes), so the
+            // chunk itself is not copied.
+            let k = min(input.count, 128)
+            var small = pending
+            small.appendRaw(input, to: k)
+            let carried = pending.count
             pending.removeAll(keepingCapacity: true)
-            buffer.withUnsafeBytes { raw in
-                let held = run(raw, final: final, emit: emit)
-                if held < raw.count { pending.append(contentsOf: raw[held...]) }
+            let last = k == input.count
+            let held = small.withUnsafeBytes { run($0, final: final && last, emit: emit) }
+            if last || held < carried {
+                // Everything is in `small`, or its tail still waits: keep it with the rest of the chunk.
+                if held < small.count { pending.append(contentsOf: small[held...]) }
+                if !last { pending.appendRaw(input, from: k) }
+                if last { return }
+                let buffer = pending
+                pending.removeAll(keepingCapacity: true)
+                buffer.withUnsafeBytes { raw in
+                    let h = run(raw, final: final, emit: emit)
+                    if h < raw.count { pending.appendRaw(raw, from: h) }
+                }
+                return
             }
+            rest = UnsafeRawBufferPointer(rebasing: input[(held - carried)...])
         }
+        let held = run(rest, final: final, emit: emit)
+        if held < rest.count { pending.appendRaw(rest, from: held) }
     }
 
     /// Processes `buf`, emits the repaired prefix and returns where the
@@ -57,13 +73,13 @@ struct XMLInputRepair {
         var i = 0
         var copied = 0          // bytes of buf already accounted for in `output`
         var rewritten = false
-        output.removeAll(keepingCapacity: true)
+        output.removeAll()
         var safeEnd = n
         var finder = OpenerFinder()
 
         func flushSegment(to end: Int) {
             if end > copied {
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[copied..<end]))
+                output.append(UnsafeRawBufferPointer(rebasing: buf[copied..<end]))
             }
             copied = end
         }
@@ -102,13 +118,13 @@ struct XMLInputRepair {
                     i = a + length
                 case .predefined(let length, let replacement):
                     flushSegment(to: a)
-                    output.append(contentsOf: replacement)
+                    output.append(replacement)
                     copied = a + length
                     rewritten = true
                     i = a + length
                 case .bare:
                     flushSegment(to: a)
-                    output.append(contentsOf: XMLInputRepair.charRefAmp)
+                    output.append("&#38;")
                     copied = a + 1
                     rewritten = true
                     bareAmpersands += 1
@@ -126,7 +142,7 @@ struct XMLInputRepair {
         }
         if rewritten {
             flushSegment(to: safeEnd)
-            output.withUnsafeBytes { emit($0) }
+            emit(UnsafeRawBufferPointer(output.buffer))
         } else if safeEnd > 0 {
             emit(UnsafeRawBufferPointer(rebasing: buf[0..<safeEnd]))
         }
@@ -178,16 +194,10 @@ struct XMLInputRepair {
 
     enum Reference {
         case valid(Int)
-        case predefined(Int, [UInt8])
+        case predefined(Int, StaticString)
         case bare
         case incomplete
     }
-
-    private static let predefined: [(name: [UInt8], ref: [UInt8])] = [
-        (Array("amp".utf8), Array("&#38;".utf8)), (Array("lt".utf8), Array("&#60;".utf8)),
-        (Array("gt".utf8), Array("&#62;".utf8)), (Array("quot".utf8), Array("&#34;".utf8)),
-        (Array("apos".utf8), Array("&#39;".utf8)),
-    ]
 
     /// What the `&` at `a` starts. Names follow XML's Name production for
     /// ASCII and accept any non-ASCII byte; at most 64 bytes are looked at.
@@ -222,15 +232,23 @@ struct XMLInputRepair {
         while j < maxEnd, isNameChar(buf[j]) { j += 1 }
         if j >= n { return final ? .bare : .incomplete }
         guard buf[j] == UInt8(ascii: ";") else { return .bare }
-        let nameLength = j - a - 1
-        if nameLength <= 4 {
-            for entry in predefined where entry.name.count == nameLength {
-                var same = true
-                for k in 0..<nameLength where buf[a + 1 + k] != entry.name[k] { same = false; break }
-                if same { return .predefined(j + 1 - a, entry.ref) }
-            }
+        let length = j + 1 - a
+        switch j - a - 1 {
+        case 2 where buf[a + 2] == UInt8(ascii: "t"):
+            if buf[a + 1] == UInt8(ascii: "l") { return .predefined(length, "&#60;") }
+            if buf[a + 1] == UInt8(ascii: "g") { return .predefined(length, "&#62;") }
+        case 3 where buf[a + 1] == UInt8(ascii: "a") && buf[a + 2] == UInt8(ascii: "m") && buf[a + 3] == UInt8(ascii: "p"):
+            return .predefined(length, "&#38;")
+        case 4 where buf[a + 1] == UInt8(ascii: "q") && buf[a + 2] == UInt8(ascii: "u") && buf[a + 3] == UInt8(ascii: "o")
+            && buf[a + 4] == UInt8(ascii: "t"):
+            return .predefined(length, "&#34;")
+        case 4 where buf[a + 1] == UInt8(ascii: "a") && buf[a + 2] == UInt8(ascii: "p") && buf[a + 3] == UInt8(ascii: "o")
+            && buf[a + 4] == UInt8(ascii: "s"):
+            return .predefined(length, "&#39;")
+        default:
+            break
         }
-        return .valid(j + 1 - a)
+        return .valid(length)
     }
 
     /// First occurrence of `needle` in `base[from..<to]` (memchr for the
@@ -253,5 +271,16 @@ struct XMLInputRepair {
             i = at + 1
         }
         return nil
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `raw[from..<to]` with one memcpy (the generic
+    /// `append(contentsOf:)` on a raw buffer or its slice goes byte by byte).
+    @inline(__always)
+    mutating func appendRaw(_ raw: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
+        let end = to ?? raw.count
+        guard end > from, let base = raw.baseAddress else { return }
+        append(contentsOf: UnsafeBufferPointer(start: (base + from).assumingMemoryBound(to: UInt8.self), count: end - from))
     }
 }

@@ -16,7 +16,9 @@ public struct XMLStartTag {
     /// (localname, prefix, URI, value start, value end).
     let attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
     public let attributeCount: Int
-    unowned let parser: XMLPushParser
+    /// Unowned without reference counting: the tag lives only inside the
+    /// parser's own callback.
+    unowned(unsafe) let parser: XMLPushParser
 
     /// The element's local name (no prefix). Builds a `String`: use `name`
     /// for recognised elements.
@@ -47,7 +49,10 @@ public struct XMLStartTag {
         guard let attributes, let start = attributes[i * 5 + 3], let end = attributes[i * 5 + 4] else { return "" }
         let bytes = UnsafeBufferPointer(start: start, count: end - start)
         guard memchr(start, 0x26, bytes.count) != nil else {
-            return String(decoding: bytes, as: UTF8.self)
+            // libxml2 hands over attribute values in whole UTF-8 characters of
+            // a document the caller validated (XMLPushParser's input contract).
+            assert(String(validating: bytes, as: UTF8.self) != nil, "attribute value is not UTF-8")
+            return String(copying: UTF8Span(unchecked: Span(_unsafeElements: bytes)))
         }
         return parser.expandAttributeReferences(bytes)
     }

@@ -34,9 +34,10 @@ struct ParseCommand: ParsableCommand {
 
     func run() throws {
         let out = FileOutput(fd: 1, capacity: 256 * 1024)
+        let writer = ParseJSONWriter(capacity: 256 * 1024)   // reused for every file
         var buffer = [UInt8](repeating: 0, count: FeedParseSession.chunkSize)
         var failed = false
-        for file in files where !parse(file, into: out, buffer: &buffer) {
+        for file in files where !parse(file, into: out, writer: writer, buffer: &buffer) {
             failed = true
         }
         out.flush()
@@ -44,14 +45,15 @@ struct ParseCommand: ParsableCommand {
     }
 
     /// Parses one input and prints its line; false when it failed.
-    private func parse(_ file: String, into out: FileOutput, buffer: inout [UInt8]) -> Bool {
+    private func parse(_ file: String, into out: FileOutput, writer: ParseJSONWriter, buffer: inout [UInt8]) -> Bool {
         let fd: Int32 = file == "-" ? 0 : open(file, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             return fail(file, "cannot read: \(String(cString: strerror(errno)))", advice: "check the path and its permissions", out)
         }
         defer { if fd != 0 { close(fd) } }
         let options = FeedParseOptions(baseURL: base ?? defaultBase(file), charset: charset)
-        let stream = ItemStream(out: out, json: json)
+        writer.removeAll()
+        let stream = ItemStream(out: out, writer: writer, json: json)
         let session = FeedParseSession(options: options, onItem: { stream.add($0) })
         do throws(FeedParseError) {
             while true {
@@ -90,24 +92,28 @@ struct ParseCommand: ParsableCommand {
 
     private func defaultBase(_ file: String) -> String? {
         guard file != "-" else { return nil }
-        var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let dir = getcwd(&cwd, cwd.count) != nil
-            ? String(decoding: cwd.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/"
-        return URLResolver.fileURL(path: file, currentDirectory: dir)
+        return URLResolver.fileURL(path: file, currentDirectory: ParseCommand.currentDirectory)
     }
+
+    private static let currentDirectory: String = {
+        var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&cwd, cwd.count) != nil else { return "/" }
+        return String(decoding: cwd.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 }
 
 /// Writes one input's output: items as they arrive (JSON), or the summary.
 private final class ItemStream {
     let out: FileOutput
     let json: Bool
+    let writer: ParseJSONWriter
     // Touched once per item from the parse callback on this thread only.
-    @exclusivity(unchecked) var writer = ParseJSONWriter()
     @exclusivity(unchecked) private(set) var count = 0
     @exclusivity(unchecked) var titles: [String] = []
 
-    init(out: FileOutput, json: Bool) {
+    init(out: FileOutput, writer: ParseJSONWriter, json: Bool) {
         self.out = out
+        self.writer = writer
         self.json = json
     }
 
@@ -117,34 +123,47 @@ private final class ItemStream {
             if titles.count < 3, let t = item.title { titles.append(t) }
             return
         }
-        writer.bytes.append(contentsOf: count == 1 ? Array("{\"items\":[".utf8) : [UInt8(ascii: ",")])
+        if count == 1 { writer.append("{\"items\":[") } else { writer.append(",") }
         writer.appendItem(item)
-        if writer.bytes.count >= 128 * 1024 {
-            out.write(bytes: writer.bytes)
-            writer.bytes.removeAll(keepingCapacity: true)
-        }
+        if writer.count >= 192 * 1024 { drain() }
     }
 
     func finish(_ feed: ParsedFeed, file: String) {
         guard json else { return summary(feed, file: file) }
-        if count == 0 { writer.bytes.append(contentsOf: "{\"items\":[".utf8) }
-        writer.bytes.append(UInt8(ascii: "]"))
+        if count == 0 { writer.append("{\"items\":[") }
+        writer.append("]")
         writer.appendFeedFields(feed)
-        writer.bytes.append(contentsOf: "}\n".utf8)
-        out.write(bytes: writer.bytes)
-        writer.bytes.removeAll(keepingCapacity: true)
+        writer.append("}\n")
+        drain()
     }
 
     /// A read error after items were written: close the line as valid JSON.
     func abort(file: String, error: String) {
         guard json else { return }
-        writer.bytes.append(contentsOf: "],\"file\":".utf8)
+        writer.append("],\"file\":")
         writer.appendString(file)
-        writer.bytes.append(contentsOf: ",\"error\":".utf8)
+        writer.append(",\"error\":")
         writer.appendString(error)
-        writer.bytes.append(contentsOf: "}\n".utf8)
-        out.write(bytes: writer.bytes)
-        writer.bytes.removeAll(keepingCapacity: true)
+        writer.append("}\n")
+        drain()
+    }
+
+    /// Writes the writer's bytes straight to standard output (after what
+    /// `out` holds), without copying them into `out`'s buffer first.
+    private func drain() {
+        out.flush()
+        writer.withBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(out.fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    break   // EPIPE and the like: the reader went away
+                }
+                offset += n
+            }
+        }
+        writer.removeAll()
     }
 
     private func summary(_ feed: ParsedFeed, file: String) {

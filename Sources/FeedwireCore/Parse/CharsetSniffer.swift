@@ -16,8 +16,11 @@ enum CharsetSniffer {
     /// The decision for a document starting with `head`, or nil when more
     /// bytes are needed (only when not `final`).
     static func decide(head: [UInt8], transport: String?, final: Bool) -> Decision? {
-        if head.count < 4, !final { return nil }
-        let h = head
+        // Only the first `maxHead` bytes count, however the document was cut
+        // into chunks; once that many are there the decision is final.
+        let h = head.count > maxHead ? Array(head.prefix(maxHead)) : head
+        let final = final || h.count >= maxHead
+        if h.count < 4, !final { return nil }
         func at(_ i: Int) -> UInt8? { i < h.count ? h[i] : nil }
         if at(0) == 0xEF, at(1) == 0xBB, at(2) == 0xBF { return Decision(charset: "utf-8", bomLength: 3) }
         if at(0) == 0xFF, at(1) == 0xFE { return Decision(charset: "utf-16le", bomLength: 2) }
@@ -39,9 +42,8 @@ enum CharsetSniffer {
             return final ? Decision(charset: "utf-8", bomLength: 0) : nil
         }
         guard Array(h[i..<(i + 5)]) == xmlDecl else { return Decision(charset: "utf-8", bomLength: 0) }
-        // Only the first `maxHead` bytes count, however the document was cut into chunks.
-        guard let end = (i..<min(h.count, maxHead)).first(where: { h[$0] == UInt8(ascii: ">") }) else {
-            return final || h.count >= maxHead ? Decision(charset: "utf-8", bomLength: 0) : nil
+        guard let end = (i..<h.count).first(where: { h[$0] == UInt8(ascii: ">") }) else {
+            return final ? Decision(charset: "utf-8", bomLength: 0) : nil
         }
         let decl = String(decoding: h[i..<end], as: UTF8.self)
         guard let declared = encodingAttribute(decl) else { return Decision(charset: "utf-8", bomLength: 0) }
@@ -65,7 +67,8 @@ enum CharsetSniffer {
         let key = Array("encoding".utf8)
         guard b.count > key.count else { return nil }
         var start: Int?
-        for i in 0...(b.count - key.count) where Array(b[i..<(i + key.count)]) == key {
+        search: for i in 0...(b.count - key.count) where b[i] == key[0] {
+            for k in 1..<key.count where b[i + k] != key[k] { continue search }
             start = i + key.count
             break
         }

@@ -15,18 +15,65 @@
 /// Anything else is nil: never "now" (parse contract).
 public enum DateParser {
     public static func parse(_ text: String) -> Timestamp? {
-        let trimmed = text.trimmingFeedWhitespace()
-        guard !trimmed.isEmpty, trimmed.utf8.count <= 128 else { return nil }
-        let bytes = Array(trimmed.utf8)
+        var text = text
+        // Trim ASCII white space on the bytes and try the two forms nearly
+        // every feed uses without building anything.
+        var tooLong = false
+        let quick: Timestamp? = text.withUTF8 { u in
+            var start = 0, end = u.count
+            while start < end, u[start] == 0x20 || u[start] == 0x09 || u[start] == 0x0A || u[start] == 0x0D { start += 1 }
+            while end > start, u[end - 1] == 0x20 || u[end - 1] == 0x09 || u[end - 1] == 0x0A || u[end - 1] == 0x0D { end -= 1 }
+            if end - start > 128 { tooLong = true; return nil }
+            let b = UnsafeBufferPointer(rebasing: u[start..<end])
+            return parseRFC3339Strict(b) ?? parseRFC822Strict(b)
+        }
+        if let quick { return quick }
+        if tooLong { return nil }
+        let bytes: [UInt8] = text.withUTF8 { u in
+            var start = 0, end = u.count
+            while start < end, u[start] == 0x20 || u[start] == 0x09 || u[start] == 0x0A || u[start] == 0x0D { start += 1 }
+            while end > start, u[end - 1] == 0x20 || u[end - 1] == 0x09 || u[end - 1] == 0x0A || u[end - 1] == 0x0D { end -= 1 }
+            return Array(u[start..<end])
+        }
+        guard !bytes.isEmpty else { return nil }
         if looksISO(bytes), let t = parseISO(bytes) { return t }
-        if let t = parseRFC822Strict(bytes) { return t }
+        let trimmed = String(decoding: bytes, as: UTF8.self).trimmingFeedWhitespace()
+        guard !trimmed.isEmpty else { return nil }
         return parseLoose(trimmed)
     }
 
     /// The common case in one pass over the bytes:
     /// `[Www, ]D[D] Mmm YYYY HH:MM[:SS] (+HHMM|-HHMM|zone name)`.
     /// Anything else goes to `parseLoose`.
-    static func parseRFC822Strict(_ b: [UInt8]) -> Timestamp? {
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, RFC 3339 exactly, in one
+    /// pass; anything else goes to `parseISO`.
+    static func parseRFC3339Strict(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        let n = b.count
+        guard n >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] | 0x20 == UInt8(ascii: "t"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":") else { return nil }
+        @inline(__always) func d(_ k: Int) -> Int? { isDigit(b[k]) ? Int(b[k] - 48) : nil }
+        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), let m0 = d(5), let m1 = d(6), let d0 = d(8), let d1 = d(9),
+              let h0 = d(11), let h1 = d(12), let n0 = d(14), let n1 = d(15), let s0 = d(17), let s1 = d(18) else { return nil }
+        var i = 19
+        if b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+            i += 1
+            while i < n, isDigit(b[i]) { i += 1 }
+        }
+        let offset: Int
+        if i + 1 == n, b[i] | 0x20 == UInt8(ascii: "z") {
+            offset = 0
+        } else if i + 6 == n, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-"), b[i + 3] == UInt8(ascii: ":"),
+                  let a0 = d(i + 1), let a1 = d(i + 2), let b0 = d(i + 4), let b1 = d(i + 5) {
+            let hours = a0 * 10 + a1, minutes = b0 * 10 + b1
+            guard hours <= 18, minutes < 60 else { return nil }
+            offset = (b[i] == UInt8(ascii: "-") ? -1 : 1) * (hours * 60 + minutes)
+        } else {
+            return nil
+        }
+        return make(y0 * 1000 + y1 * 100 + y2 * 10 + y3, m0 * 10 + m1, d0 * 10 + d1, h0 * 10 + h1, n0 * 10 + n1, s0 * 10 + s1, offset)
+    }
+
+    static func parseRFC822Strict(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         let n = b.count
         var i = 0
         @inline(__always) func letter(_ k: Int) -> Bool { k < n && (b[k] | 0x20) >= 0x61 && (b[k] | 0x20) <= 0x7A }
@@ -39,7 +86,7 @@ public enum DateParser {
         if digit(i) { day = day * 10 + value(i); i += 1 }
         guard i < n, b[i] == 0x20, letter(i + 1), letter(i + 2), letter(i + 3), i + 4 < n, b[i + 4] == 0x20 else { return nil }
         let key = (UInt32(b[i + 1] | 0x20) << 16) | (UInt32(b[i + 2] | 0x20) << 8) | UInt32(b[i + 3] | 0x20)
-        guard let month = englishMonths[key] else { return nil }
+        guard let month = englishMonth(key) else { return nil }
         i += 5
         guard digit(i), digit(i + 1), digit(i + 2), digit(i + 3), i + 4 < n, b[i + 4] == 0x20 else { return nil }
         let year = value(i) * 1000 + value(i + 1) * 100 + value(i + 2) * 10 + value(i + 3)
@@ -70,14 +117,25 @@ public enum DateParser {
         return make(year, month, day, hour, minute, second, offset)
     }
 
-    private static let englishMonths: [UInt32: Int] = {
-        var map: [UInt32: Int] = [:]
-        for (i, name) in ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].enumerated() {
-            let u = Array(name.utf8)
-            map[(UInt32(u[0]) << 16) | (UInt32(u[1]) << 8) | UInt32(u[2])] = i + 1
+    /// The English month of three lower-case letters packed into a word.
+    @inline(__always)
+    private static func englishMonth(_ key: UInt32) -> Int? {
+        switch key {
+        case 0x6A_61_6E: return 1   // jan
+        case 0x66_65_62: return 2   // feb
+        case 0x6D_61_72: return 3   // mar
+        case 0x61_70_72: return 4   // apr
+        case 0x6D_61_79: return 5   // may
+        case 0x6A_75_6E: return 6   // jun
+        case 0x6A_75_6C: return 7   // jul
+        case 0x61_75_67: return 8   // aug
+        case 0x73_65_70: return 9   // sep
+        case 0x6F_63_74: return 10  // oct
+        case 0x6E_6F_76: return 11  // nov
+        case 0x64_65_63: return 12  // dec
+        default: return nil
         }
-        return map
-    }()
+    }
 
     // MARK: ISO 8601 / RFC 3339 / W3C-DTF
 

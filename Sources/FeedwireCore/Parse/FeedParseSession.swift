@@ -11,7 +11,7 @@ import FeedwireXML
 public final class FeedParseSession {
     /// The size of the pieces `FeedParser.parse` feeds (libcurl hands over
     /// at most 16 KiB; files are read in 256 KiB).
-    public static let chunkSize = 256 * 1024
+    public static let chunkSize = 64 * 1024
 
     public let options: FeedParseOptions
     private let onItem: ((ParsedItem) -> Void)?
@@ -42,8 +42,14 @@ public final class FeedParseSession {
         bytesRead += bytes.count
         if let decoder {
             decoder.decode(bytes, final: false) { route($0) }
+        } else if head.isEmpty, bytes.count >= CharsetSniffer.maxHead {
+            // The usual first chunk holds everything the charset decision
+            // needs: decide on a copy of its head and decode it in place.
+            let first = Array(UnsafeRawBufferPointer(rebasing: bytes[0..<CharsetSniffer.maxHead]))
+            start(CharsetSniffer.decide(head: first, transport: options.charset, final: false)
+                ?? CharsetSniffer.Decision(charset: "utf-8", bomLength: 0), final: false, bytes: bytes)
         } else {
-            head.append(contentsOf: bytes)
+            head.appendRaw(bytes)
             if let decision = CharsetSniffer.decide(head: head, transport: options.charset, final: false) {
                 start(decision, final: false)
             }
@@ -110,16 +116,23 @@ public final class FeedParseSession {
         }
     }
 
-    private func start(_ decision: CharsetSniffer.Decision, final: Bool) {
-        if head.count >= 2, head[0] == 0x1F, head[1] == 0x8B {
+    /// Starts decoding with the decided charset, from `head` or (when the
+    /// decision came from the first chunk alone) from `bytes`.
+    private func start(_ decision: CharsetSniffer.Decision, final: Bool, bytes: UnsafeRawBufferPointer? = nil) {
+        let first = bytes.map { Array($0.prefix(2)) } ?? Array(head.prefix(2))
+        if first == [0x1F, 0x8B] {
             failure = FeedParseError(message: "not a feed: the data is gzip-compressed; decompress it first")
             return
         }
         let decoder = TextDecoder(charset: decision.charset)
         self.decoder = decoder
-        let bytes = head
+        if let bytes {
+            decoder.decode(UnsafeRawBufferPointer(rebasing: bytes[min(decision.bomLength, bytes.count)...]), final: final) { route($0) }
+            return
+        }
+        let buffered = head
         head = []
-        bytes.withUnsafeBytes { raw in
+        buffered.withUnsafeBytes { raw in
             decoder.decode(UnsafeRawBufferPointer(rebasing: raw[min(decision.bomLength, raw.count)...]), final: final) { route($0) }
         }
     }
@@ -147,9 +160,12 @@ public final class FeedParseSession {
                 route = .xml
                 let reader = XMLFeedReader(baseURL: options.baseURL, onItem: onItem)
                 self.reader = reader
-                parser = XMLPushParser(vocabulary: FeedVocabulary.xml, handler: reader)
-                if !pendingText.isEmpty { pendingText.withUnsafeBytes { parser?.parse($0) } }
-                parser?.parse(text)
+                let parser = XMLPushParser(vocabulary: FeedVocabulary.xml, handler: reader)
+                reader.parser = parser
+                parser.deliversText = false
+                self.parser = parser
+                if !pendingText.isEmpty { pendingText.withUnsafeBytes { parser.parse($0) } }
+                parser.parse(text)
                 if let reason = reader.notFeedReason { failure = FeedParseError(message: "not a feed: \(reason)") }
             }
             pendingText = []

@@ -1,46 +1,65 @@
+import FeedwireXML
+
 /// Writes `ParsedFeed` as the `feedwire parse --json` contract
 /// (../shared/contracts/parse-json.md) specifies: compact JSON, absent
 /// values omitted (never null), RFC 3339 UTC dates, non-ASCII as itself.
 ///
 /// Hand-written straight into bytes (no intermediate `JSONValue`): the CLI
 /// streams a 50 MB feed's items through it. Items can be written as they
-/// complete and the feed's own fields after them (`streamingPrefix`,
-/// `appendItem`, `appendFeedFields`); key order is free in JSON.
-public struct ParseJSONWriter {
-    public var bytes: [UInt8] = []
+/// complete and the feed's own fields after them (`append(_:)` for the
+/// punctuation, `appendItem`, `appendFeedFields`); key order is free in JSON.
+/// One writer per output stream, used on one thread.
+public final class ParseJSONWriter {
+    let out: ByteBuffer
 
-    public init() {
-        bytes.reserveCapacity(64 * 1024)
+    public init(capacity: Int = 64 * 1024) {
+        out = ByteBuffer(capacity: capacity)
     }
+
+    /// What was written so far (a copy).
+    public var bytes: [UInt8] { Array(out.buffer) }
+
+    /// Bytes written so far.
+    public var count: Int { out.count }
+
+    /// Calls `body` with the bytes written so far (valid only during the call).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(out.buffer))
+    }
+
+    public func removeAll() { out.removeAll() }
+
+    /// Appends literal JSON (punctuation such as `{"items":[`).
+    public func append(_ literal: StaticString) { out.append(literal) }
 
     /// The whole document on one line (with the trailing newline).
     public static func line(_ feed: ParsedFeed) -> [UInt8] {
-        var w = ParseJSONWriter()
-        w.bytes.append(contentsOf: "{\"items\":[".utf8)
+        let w = ParseJSONWriter()
+        w.out.append("{\"items\":[")
         for (i, item) in feed.items.enumerated() {
-            if i > 0 { w.bytes.append(UInt8(ascii: ",")) }
+            if i > 0 { w.out.append(UInt8(ascii: ",")) }
             w.appendItem(item)
         }
-        w.bytes.append(UInt8(ascii: "]"))
+        w.out.append(UInt8(ascii: "]"))
         w.appendFeedFields(feed)
-        w.bytes.append(contentsOf: "}\n".utf8)
+        w.out.append("}\n")
         return w.bytes
     }
 
     /// `{"file":…,"error":…}` for an input that is not a feed or cannot be read.
     public static func errorLine(file: String, error: String) -> [UInt8] {
-        var w = ParseJSONWriter()
-        w.bytes.append(contentsOf: "{\"file\":".utf8)
+        let w = ParseJSONWriter(capacity: 256)
+        w.out.append("{\"file\":")
         w.appendString(file)
-        w.bytes.append(contentsOf: ",\"error\":".utf8)
+        w.out.append(",\"error\":")
         w.appendString(error)
-        w.bytes.append(contentsOf: "}\n".utf8)
+        w.out.append("}\n")
         return w.bytes
     }
 
     /// One item object.
-    public mutating func appendItem(_ item: ParsedItem) {
-        bytes.append(UInt8(ascii: "{"))
+    public func appendItem(_ item: ParsedItem) {
+        out.append(UInt8(ascii: "{"))
         var first = true
         field("id", item.id, &first)
         field("title", item.title, &first)
@@ -56,39 +75,39 @@ public struct ParseJSONWriter {
         strings("categories", item.categories, &first)
         if !item.enclosures.isEmpty {
             key("enclosures", &first)
-            bytes.append(UInt8(ascii: "["))
+            out.append(UInt8(ascii: "["))
             for (i, e) in item.enclosures.enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 var f = true
-                bytes.append(UInt8(ascii: "{"))
+                out.append(UInt8(ascii: "{"))
                 field("url", e.url, &f)
                 field("type", e.type, &f)
                 if let length = e.length {
                     key("length", &f)
-                    bytes.append(contentsOf: String(length).utf8)
+                    out.append(Array(String(length).utf8))
                 }
-                bytes.append(UInt8(ascii: "}"))
+                out.append(UInt8(ascii: "}"))
             }
-            bytes.append(UInt8(ascii: "]"))
+            out.append(UInt8(ascii: "]"))
         }
         field("image", item.image, &first)
         field("comments", item.comments, &first)
-        bytes.append(UInt8(ascii: "}"))
+        out.append(UInt8(ascii: "}"))
     }
 
     /// The feed's own fields, each preceded by a comma (they follow `"items":[…]`).
-    public mutating func appendFeedFields(_ feed: ParsedFeed) {
+    public func appendFeedFields(_ feed: ParsedFeed) {
         var first = false
         field("format", feed.format.rawValue, &first)
         key("wellFormed", &first)
-        bytes.append(contentsOf: (feed.wellFormed ? "true" : "false").utf8)
+        if feed.wellFormed { out.append("true") } else { out.append("false") }
         key("errors", &first)
-        bytes.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         for (i, e) in feed.errors.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             appendString(e)
         }
-        bytes.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
         field("encoding", feed.encoding, &first)
         field("title", feed.title, &first)
         field("titleType", feed.titleType?.rawValue, &first)
@@ -108,22 +127,22 @@ public struct ParseJSONWriter {
 
     // MARK: Pieces
 
-    @inline(__always) private mutating func key(_ name: StaticString, _ first: inout Bool) {
-        if !first { bytes.append(UInt8(ascii: ",")) }
+    @inline(__always) private func key(_ name: StaticString, _ first: inout Bool) {
+        if !first { out.append(UInt8(ascii: ",")) }
         first = false
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: "\""))
+        out.append(name)
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
     }
 
-    @inline(__always) private mutating func field(_ name: StaticString, _ value: String?, _ first: inout Bool) {
+    @inline(__always) private func field(_ name: StaticString, _ value: String?, _ first: inout Bool) {
         guard let value else { return }
         key(name, &first)
         appendString(value)
     }
 
-    private mutating func date(_ name: StaticString, _ value: Timestamp?, _ first: inout Bool) {
+    private func date(_ name: StaticString, _ value: Timestamp?, _ first: inout Bool) {
         guard let value else { return }
         key(name, &first)
         // Timestamp.rfc3339, written as bytes (string interpolation is slow in bulk).
@@ -136,51 +155,51 @@ public struct ParseJSONWriter {
                     t[k] = UInt8(48 + v % 10)
                     v /= 10
                 }
-                bytes.append(contentsOf: t[0..<width])
+                out.append(UnsafeRawBufferPointer(rebasing: t[0..<width]))
             }
         }
-        bytes.append(UInt8(ascii: "\""))
-        digits(c.year, 4); bytes.append(UInt8(ascii: "-"))
-        digits(c.month, 2); bytes.append(UInt8(ascii: "-"))
-        digits(c.day, 2); bytes.append(UInt8(ascii: "T"))
-        digits(c.hour, 2); bytes.append(UInt8(ascii: ":"))
-        digits(c.minute, 2); bytes.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: "\""))
+        digits(c.year, 4); out.append(UInt8(ascii: "-"))
+        digits(c.month, 2); out.append(UInt8(ascii: "-"))
+        digits(c.day, 2); out.append(UInt8(ascii: "T"))
+        digits(c.hour, 2); out.append(UInt8(ascii: ":"))
+        digits(c.minute, 2); out.append(UInt8(ascii: ":"))
         digits(c.second, 2)
-        bytes.append(contentsOf: "Z\"".utf8)
+        out.append("Z\"")
     }
 
-    private mutating func strings(_ name: StaticString, _ values: [String], _ first: inout Bool) {
+    private func strings(_ name: StaticString, _ values: [String], _ first: inout Bool) {
         guard !values.isEmpty else { return }
         key(name, &first)
-        bytes.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             appendString(v)
         }
-        bytes.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
     }
 
-    private mutating func people(_ name: StaticString, _ values: [Person], _ first: inout Bool) {
+    private func people(_ name: StaticString, _ values: [Person], _ first: inout Bool) {
         guard !values.isEmpty else { return }
         key(name, &first)
-        bytes.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         for (i, p) in values.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             var f = true
-            bytes.append(UInt8(ascii: "{"))
+            out.append(UInt8(ascii: "{"))
             field("name", p.name, &f)
             field("email", p.email, &f)
             field("uri", p.uri, &f)
-            bytes.append(UInt8(ascii: "}"))
+            out.append(UInt8(ascii: "}"))
         }
-        bytes.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
     }
 
     /// A JSON string literal: `"`, `\` and control characters escaped,
     /// everything else copied in runs found eight bytes at a time.
-    public mutating func appendString(_ s: String) {
+    public func appendString(_ s: String) {
         var s = s
-        bytes.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
         s.withUTF8 { u in
             guard let p = u.baseAddress else { return }
             let n = u.count
@@ -189,30 +208,30 @@ public struct ParseJSONWriter {
             while i < n {
                 i = ParseJSONWriter.plainEnd(UnsafeRawPointer(p), i, n)
                 if i >= n { break }
-                if i > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: i - runStart)) }
+                if i > runStart { out.append(p + runStart, count: i - runStart) }
                 let c = p[i]
-                bytes.append(UInt8(ascii: "\\"))
+                out.append(UInt8(ascii: "\\"))
                 switch c {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(c)
-                case 0x0A: bytes.append(UInt8(ascii: "n"))
-                case 0x0D: bytes.append(UInt8(ascii: "r"))
-                case 0x09: bytes.append(UInt8(ascii: "t"))
-                case 0x08: bytes.append(UInt8(ascii: "b"))
-                case 0x0C: bytes.append(UInt8(ascii: "f"))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
                 default:
                     let hex = ParseJSONWriter.hexDigits
-                    bytes.append(UInt8(ascii: "u"))
-                    bytes.append(UInt8(ascii: "0"))
-                    bytes.append(UInt8(ascii: "0"))
-                    bytes.append(hex[Int(c >> 4)])
-                    bytes.append(hex[Int(c & 15)])
+                    out.append(UInt8(ascii: "u"))
+                    out.append(UInt8(ascii: "0"))
+                    out.append(UInt8(ascii: "0"))
+                    out.append(hex[Int(c >> 4)])
+                    out.append(hex[Int(c & 15)])
                 }
                 i += 1
                 runStart = i
             }
-            if n > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: p + runStart, count: n - runStart)) }
+            if n > runStart { out.append(p + runStart, count: n - runStart) }
         }
-        bytes.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: "\""))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

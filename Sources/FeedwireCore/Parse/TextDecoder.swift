@@ -91,20 +91,36 @@ final class TextDecoder {
 
     /// Decodes `input`; `emit` receives UTF-8 (possibly `input` itself).
     func decode(_ input: UnsafeRawBufferPointer, final: Bool, emit: (UnsafeRawBufferPointer) -> Void) {
-        if carry.isEmpty {
-            let used = run(input, final: final, emit: emit)
-            if used < input.count { carry.append(contentsOf: input[used...]) }
-            offset += used
-        } else {
-            carry.append(contentsOf: input)
-            let data = carry
+        var rest = input
+        if !carry.isEmpty {
+            // Complete the sequence cut at the last chunk's end in a small
+            // buffer (at most 3 + 8 bytes), so the chunk itself is not copied.
+            let k = min(input.count, 8)
+            var small = carry
+            small.appendRaw(input, to: k)
+            let carried = carry.count
             carry.removeAll(keepingCapacity: true)
-            data.withUnsafeBytes { raw in
-                let used = run(raw, final: final, emit: emit)
-                if used < raw.count { carry.append(contentsOf: raw[used...]) }
-                offset += used
+            let last = k == input.count
+            let used = small.withUnsafeBytes { run($0, final: final && last, emit: emit) }
+            offset += used
+            if last || used < carried {
+                if used < small.count { carry.append(contentsOf: small[used...]) }
+                if last { return }
+                carry.appendRaw(input, from: k)
+                let data = carry
+                carry.removeAll(keepingCapacity: true)
+                data.withUnsafeBytes { raw in
+                    let u = run(raw, final: final, emit: emit)
+                    if u < raw.count { carry.appendRaw(raw, from: u) }
+                    offset += u
+                }
+                return
             }
+            rest = UnsafeRawBufferPointer(rebasing: input[(used - carried)...])
         }
+        let used = run(rest, final: final, emit: emit)
+        if used < rest.count { carry.appendRaw(rest, from: used) }
+        offset += used
     }
 
     private func run(_ buf: UnsafeRawBufferPointer, final: Bool, emit: (UnsafeRawBufferPointer) -> Void) -> Int {
@@ -323,7 +339,7 @@ final class TextDecoder {
             if table.asciiCompatible {
                 let runEnd = TextDecoder.plainASCIIEnd(p, i, n)
                 if runEnd > i {
-                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<runEnd]))
+                    out.appendRaw(buf, from: i, to: runEnd)
                     i = runEnd
                     if i >= n { break }
                 }
@@ -402,5 +418,16 @@ final class TextDecoder {
             return n
         }
         return n
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `raw[from..<to]` with one memcpy (the generic
+    /// `append(contentsOf:)` on a raw buffer or its slice goes byte by byte).
+    @inline(__always)
+    mutating func appendRaw(_ raw: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
+        let end = to ?? raw.count
+        guard end > from, let base = raw.baseAddress else { return }
+        append(contentsOf: UnsafeBufferPointer(start: (base + from).assumingMemoryBound(to: UInt8.self), count: end - from))
     }
 }

@@ -87,7 +87,7 @@ public enum URLResolver {
 
     /// RFC 3986 §5.2.4.
     static func removeDotSegments(_ path: String) -> String {
-        guard path.contains(".") else { return path }
+        guard hasDotSegment(path) else { return path }
         var input = Substring(path)
         var output: [Substring] = []
         var out = ""
@@ -120,6 +120,26 @@ public enum URLResolver {
         }
         for segment in output { out += segment }
         return out
+    }
+
+    /// Whether some segment of `path` is `.` or `..` (most paths have none,
+    /// and the general algorithm works on `Substring`s).
+    static func hasDotSegment(_ path: String) -> Bool {
+        var atSegmentStart = true
+        var dots = 0
+        for c in path.utf8 {
+            if c == UInt8(ascii: "/") {
+                if atSegmentStart && (dots == 1 || dots == 2) { return true }
+                atSegmentStart = true
+                dots = 0
+            } else if c == UInt8(ascii: "."), atSegmentStart {
+                dots += 1
+                if dots > 2 { atSegmentStart = false }
+            } else {
+                atSegmentStart = false
+            }
+        }
+        return atSegmentStart && (dots == 1 || dots == 2)
     }
 
     struct Parts {

@@ -18,16 +18,35 @@ extension XMLFeedReader {
         fieldDepth = depth
         self.mode = mode
         textType = type
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll()
         markupNames.removeAll(keepingCapacity: true)
         pendingOpenTag = false
         unwrapDepth = 0
         sawMarkupChild = false
+        routeText()
+    }
+
+    /// Tells the parser where text should go now: into `buffer` directly
+    /// when it is kept as it is (plain text, or markup's top-level text),
+    /// through `characters` when it must be escaped, nowhere otherwise.
+    func routeText(at level: Int? = nil) {
+        guard let parser else { return }
+        if field == .none {
+            parser.textSink = nil
+            parser.deliversText = false
+        } else if mode == .plain || (mode == .markup && (level ?? depth) == fieldDepth) {
+            parser.textSink = buffer
+            parser.deliversText = false
+        } else {
+            parser.textSink = nil
+            parser.deliversText = true
+        }
     }
 
     func finishField() {
         let target = field
         field = .none
+        routeText()
         closePendingTag()
         guard let value = XMLFeedReader.trimmedString(buffer) else { return }
         switch target {
@@ -95,8 +114,9 @@ extension XMLFeedReader {
     /// everything else appended is ASCII markup or already a `String`).
     /// Validating again costs as much as the rest of field handling
     /// (callgrind); debug builds still check.
-    static func trimmedString(_ bytes: [UInt8]) -> String? {
-        bytes.withUnsafeBufferPointer { bp -> String? in
+    static func trimmedString(_ bytes: ByteBuffer) -> String? {
+        let bp = bytes.buffer
+        do {
             var start = 0
             var end = bp.count
             while true {
@@ -143,7 +163,11 @@ extension XMLFeedReader {
     }
 
     static func looksLikeHTML(_ s: String) -> Bool {
-        let b = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { looksLikeHTML($0) }
+    }
+
+    static func looksLikeHTML(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard b.contains(UInt8(ascii: "<")) || b.contains(UInt8(ascii: "&")) else { return false }
         func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
         var i = 0
@@ -218,12 +242,13 @@ extension XMLFeedReader {
 
     func markupStart(_ tag: XMLStartTag) {
         closePendingTag()
+        defer { routeText() }
         if mode == .xhtml, depth == fieldDepth + 1, !sawMarkupChild, tag.namespace == NS.xhtml, tag.localName == "div",
-           buffer.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+           buffer.buffer.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             // The wrapper div is not part of the content (RFC 4287 §3.1.1.3).
             sawMarkupChild = true
             unwrapDepth = depth
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll()
             markupNames.append("")
             return
         }
@@ -231,14 +256,14 @@ extension XMLFeedReader {
         let name = tag.localName
         markupNames.append(name)
         buffer.append(UInt8(ascii: "<"))
-        buffer.append(contentsOf: name.utf8)
+        buffer.append(Array(name.utf8))
         // Attributes keep their local names only (the contract: "without
         // namespace prefixes"); of the xml: ones only lang means something in HTML.
         tag.forEachAttribute { attrName, ns, value in
             if ns == NS.xml, attrName != "lang" { return }
             buffer.append(UInt8(ascii: " "))
-            buffer.append(contentsOf: attrName.utf8)
-            buffer.append(contentsOf: "=\"".utf8)
+            buffer.append(Array(attrName.utf8))
+            buffer.append("=\"")
             var v = value
             v.withUTF8 { appendEscaped(UnsafeRawBufferPointer($0), attribute: true) }
             buffer.append(UInt8(ascii: "\""))
@@ -247,6 +272,8 @@ extension XMLFeedReader {
     }
 
     func markupEnd() {
+        // `depth` is still the child's here; text after it is one level up.
+        defer { routeText(at: depth - 1) }
         guard let name = markupNames.popLast() else { return }
         if depth == unwrapDepth {
             unwrapDepth = 0
@@ -256,13 +283,13 @@ extension XMLFeedReader {
         if pendingOpenTag {
             pendingOpenTag = false
             if XMLFeedReader.voidElements.contains(name) {
-                buffer.append(contentsOf: "/>".utf8)
+                buffer.append("/>")
                 return
             }
             buffer.append(UInt8(ascii: ">"))
         }
-        buffer.append(contentsOf: "</".utf8)
-        buffer.append(contentsOf: name.utf8)
+        buffer.append("</")
+        buffer.append(Array(name.utf8))
         buffer.append(UInt8(ascii: ">"))
     }
 
@@ -278,15 +305,23 @@ extension XMLFeedReader {
                                             "param", "source", "track", "wbr"]
 
     func appendEscaped(_ text: UnsafeRawBufferPointer, attribute: Bool) {
-        for c in text {
+        guard let p = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var run = 0
+        for i in 0..<text.count {
+            let c = p[i]
+            guard c == UInt8(ascii: "&") || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || (attribute && c == UInt8(ascii: "\"")) else {
+                continue
+            }
+            if i > run { buffer.append(p + run, count: i - run) }
+            run = i + 1
             switch c {
-            case UInt8(ascii: "&"): buffer.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): buffer.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): buffer.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\"") where attribute: buffer.append(contentsOf: "&quot;".utf8)
-            default: buffer.append(c)
+            case UInt8(ascii: "&"): buffer.append("&amp;")
+            case UInt8(ascii: "<"): buffer.append("&lt;")
+            case UInt8(ascii: ">"): buffer.append("&gt;")
+            default: buffer.append("&quot;")
             }
         }
+        if text.count > run { buffer.append(p + run, count: text.count - run) }
     }
 }
 

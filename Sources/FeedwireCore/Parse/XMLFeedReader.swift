@@ -49,7 +49,10 @@ final class XMLFeedReader: XMLEventHandler {
     @exclusivity(unchecked) var fieldDepth = 0
     @exclusivity(unchecked) var mode = CaptureMode.plain
     @exclusivity(unchecked) var textType = TextType.text
-    @exclusivity(unchecked) var buffer: [UInt8] = []
+    let buffer = ByteBuffer(capacity: 16 * 1024)
+    /// The parser feeding this reader: captured plain text goes straight from
+    /// it into `buffer` (`XMLPushParser.textSink`). Set by the session.
+    unowned(unsafe) var parser: XMLPushParser?
     @exclusivity(unchecked) var markupNames: [String] = []
     @exclusivity(unchecked) var pendingOpenTag = false
     @exclusivity(unchecked) var unwrapDepth = 0
@@ -58,7 +61,6 @@ final class XMLFeedReader: XMLEventHandler {
     init(baseURL: String?, onItem: ((ParsedItem) -> Void)?) {
         documentBase = baseURL
         self.onItem = onItem
-        buffer.reserveCapacity(4096)
     }
 
     var currentBase: String? { bases.last?.url ?? documentBase }
@@ -129,10 +131,10 @@ final class XMLFeedReader: XMLEventHandler {
         guard field != .none else { return }
         switch mode {
         case .plain:
-            buffer.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
+            buffer.append(text)
         case .markup where depth == fieldDepth:
             closePendingTag()
-            buffer.append(contentsOf: text.assumingMemoryBound(to: UInt8.self))
+            buffer.append(text)
         case .markup, .xhtml:
             closePendingTag()
             appendEscaped(text, attribute: false)
