@@ -48,7 +48,10 @@ public struct XMLParseLimits: Sendable {
 /// callgrind) guards nothing here.
 public final class XMLPushParser {
     @exclusivity(unchecked) private var ctxt: xmlParserCtxtPtr?
-    private let handler: XMLEventHandler
+    /// Keeps the handler alive; events go through `events`, the same object
+    /// without reference counting on every call.
+    private let handlerOwner: XMLEventHandler
+    unowned(unsafe) private let events: XMLEventHandler
     public let limits: XMLParseLimits
     private let vocabulary: XMLVocabulary
     @exclusivity(unchecked) private var nameTable = PointerTable(capacity: 0)
@@ -82,7 +85,8 @@ public final class XMLPushParser {
         LibXML2.ensureInitialized()
         fw_silence_generic_errors()
         self.vocabulary = vocabulary
-        self.handler = handler
+        handlerOwner = handler
+        events = handler
         self.limits = limits
         nameCount = vocabulary.names.count
         namePointers = .allocate(capacity: max(1, nameCount))
@@ -243,22 +247,32 @@ public final class XMLPushParser {
         }
         let tag = XMLStartTag(name: nameID(localname), namespace: namespaceID(uri), depth: depth,
                               localNamePointer: localname, attributes: attributes, attributeCount: count, parser: self)
-        if !handler.startElement(tag) { stop() }
+        if !events.startElement(tag) { stop() }
     }
 
     func endElement(_ localname: UnsafePointer<xmlChar>, _ uri: UnsafePointer<xmlChar>?) {
         guard !isStopped, depth > 0 else { return }
         depth -= 1
-        handler.endElement(name: nameID(localname), namespace: namespaceID(uri))
+        events.endElement(name: nameID(localname), namespace: namespaceID(uri))
     }
 
     /// Where text goes without a call to the handler: while set, text is
     /// appended here directly (the handler sets it while it captures plain
     /// text: most text events, at a third of the cost of a handler call).
-    @exclusivity(unchecked) public var textSink: ByteBuffer?
+    /// Unowned: the handler that sets it owns the buffer and outlives the parse.
+    @exclusivity(unchecked) private var textSink: Unmanaged<ByteBuffer>?
     /// Whether text events reach the handler at all (when no sink is set).
     /// A handler that only wants text while capturing turns this off otherwise.
-    @exclusivity(unchecked) public var deliversText = true
+    @exclusivity(unchecked) private(set) var deliversText = true
+
+    /// Routes text from now on: into `sink` directly, else to the handler
+    /// when `toHandler`, else nowhere. (One method rather than two public
+    /// properties: setting a property from another module costs a dynamic
+    /// exclusivity check.)
+    public func routeText(into sink: ByteBuffer?, toHandler: Bool) {
+        textSink = sink.map { Unmanaged.passUnretained($0) }
+        deliversText = toHandler
+    }
 
     func characters(_ text: UnsafePointer<xmlChar>, _ length: Int) {
         guard !isStopped, length > 0 else { return }
@@ -268,9 +282,9 @@ public final class XMLPushParser {
             return
         }
         if let textSink {
-            textSink.append(text, count: length)
+            textSink._withUnsafeGuaranteedRef { $0.append(text, count: length) }
         } else if deliversText {
-            handler.characters(UnsafeRawBufferPointer(start: text, count: length))
+            events.characters(UnsafeRawBufferPointer(start: text, count: length))
         }
     }
 

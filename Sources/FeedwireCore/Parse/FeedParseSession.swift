@@ -162,7 +162,7 @@ public final class FeedParseSession {
                 self.reader = reader
                 let parser = XMLPushParser(vocabulary: FeedVocabulary.xml, handler: reader)
                 reader.parser = parser
-                parser.deliversText = false
+                parser.routeText(into: nil, toHandler: false)
                 self.parser = parser
                 if !pendingText.isEmpty { pendingText.withUnsafeBytes { parser.parse($0) } }
                 parser.parse(text)

@@ -32,14 +32,11 @@ extension XMLFeedReader {
     func routeText(at level: Int? = nil) {
         guard let parser else { return }
         if field == .none {
-            parser.textSink = nil
-            parser.deliversText = false
+            parser.routeText(into: nil, toHandler: false)
         } else if mode == .plain || (mode == .markup && (level ?? depth) == fieldDepth) {
-            parser.textSink = buffer
-            parser.deliversText = false
+            parser.routeText(into: buffer, toHandler: false)
         } else {
-            parser.textSink = nil
-            parser.deliversText = true
+            parser.routeText(into: nil, toHandler: true)
         }
     }
 
