@@ -24,8 +24,8 @@ struct Feedwire: ParsableCommand {
 
     static func main() {
         // Process-wide C library set-up, before any thread starts.
-        // `parse` never fetches, and libcurl's global init (OpenSSL set-up)
-        // is about 5 ms, most of that command's start-up on a small feed.
+        // `parse` never fetches: it skips libcurl's global init (OpenSSL
+        // set-up, about 0.6 ms of a 20-item feed's ~10 ms).
         if CommandLine.arguments.dropFirst().first != "parse" { CurlGlobal.initialize() }
         LibXML2.initialize()
         do {
