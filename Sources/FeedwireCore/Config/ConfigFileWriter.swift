@@ -60,3 +60,26 @@ public enum ConfigFileWriter {
         }
     }
 }
+
+/// Reads a whole file (feeds.conf, an OPML export) as bytes.
+public enum ConfigFileReader {
+    /// The bytes, or why not: the reason is errno's text (it names no secret).
+    public static func read(_ path: String, limit: Int = 16 * 1024 * 1024) -> Result<[UInt8], ConfigFileWriter.Failure> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(.init(description: String(cString: strerror(errno)))) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(.init(description: String(cString: strerror(errno))))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limit { return .failure(.init(description: "larger than \(limit / 1_048_576) MiB; is this the right file?")) }
+        }
+        return .success(bytes)
+    }
+}

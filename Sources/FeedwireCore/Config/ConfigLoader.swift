@@ -66,10 +66,10 @@ public enum ConfigLoader {
     /// `unreadable` is set when the file cannot be read at all.
     public static func load(path: String) throws(ConfigError) -> LoadedConfig {
         let bytes: [UInt8]
-        switch readFile(path) {
+        switch ConfigFileReader.read(path) {
         case let .success(b): bytes = b
         case let .failure(failure):
-            throw ConfigError(file: path, diagnostics: [ConfigDiagnostic(.error, line: 0, "cannot read the configuration: \(failure.reason)",
+            throw ConfigError(file: path, diagnostics: [ConfigDiagnostic(.error, line: 0, "cannot read the configuration: \(failure.description)",
                                                                          suggestion: "check the path, or pass --config PATH")],
                               unreadable: true)
         }
@@ -132,7 +132,8 @@ public enum ConfigLoader {
 
     // MARK: - Files
 
-    static func absolutePath(_ path: String) -> String {
+    /// `path` made absolute against the working directory.
+    public static func absolutePath(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
@@ -143,28 +144,6 @@ public enum ConfigLoader {
     static func directory(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    struct ReadFailure: Error { var reason: String }
-
-    /// The whole file, or why not (the reason names no secret: it is a path and errno).
-    static func readFile(_ path: String) -> Result<[UInt8], ReadFailure> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(ReadFailure(reason: String(cString: strerror(errno)))) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadFailure(reason: String(cString: strerror(errno))))
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            if bytes.count > 16 * 1024 * 1024 { return .failure(ReadFailure(reason: "larger than 16 MiB; is this the right file?")) }
-        }
-        return .success(bytes)
     }
 
     static func invalidUTF8Line(_ bytes: [UInt8]) -> Int {
