@@ -219,6 +219,12 @@ import Testing
         ("arr = [1]\n[[arr]]\n", 2, "already has a value", false),
         ("p = { x = 1, x = 2 }\n", 1, "duplicate key `x`", false),
         ("[[t]]\nt2 = 1\n[t.sub]\nq = 1\n[t.sub]\n", 5, "defined twice", false),
+        // From toml-lang/toml-test: invalid/table/injection-2, inline-table/nested_key_conflict,
+        // array/extending-table, spec/table-9-1.
+        ("[a.b.c.d]\n  z = 9\n[a]\n  b.c.d.k.t = 1\n", 4, "which is defined at line 1", false),
+        ("tbl = { fruit = { apple.color = \"red\" }, fruit.apple.texture = { smooth = true } }\n", 1, "already has a value", false),
+        ("a = [{ b = 1 }]\n[a.c]\nfoo = 1\n", 2, "is a value", false),
+        ("[fruit]\napple.color = \"red\"\napple.taste.sweet = true\n[fruit.apple.taste]\n", 4, "already defined by dotted keys", false),
     ]
 
     @Test(arguments: errors)
