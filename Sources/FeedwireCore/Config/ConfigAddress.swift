@@ -12,40 +12,52 @@ public struct ConfigURL: Sendable, Equatable {
     /// Nil unless `text` is `scheme://host[:port][/…]` with one of `schemes`
     /// and nothing that cannot appear in a URL (spaces, control characters).
     public static func parse(_ text: String, schemes: [String] = ["http", "https"]) -> ConfigURL? {
-        guard !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }),
-              let sep = text.firstRange(of: "://") else { return nil }
-        let scheme = text[..<sep.lowerBound].lowercased()
+        // Byte scanning: this runs for every feed of a 10,000-feed file.
+        let b = Array(text.utf8)
+        guard !b.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else { return nil }
+        var sep = -1
+        var i = 0
+        while i + 2 < b.count {
+            if b[i] == 0x3A && b[i + 1] == 0x2F && b[i + 2] == 0x2F { sep = i; break }  // "://"
+            i += 1
+        }
+        guard sep > 0 else { return nil }
+        let scheme = String(decoding: b[0..<sep], as: UTF8.self).lowercased()
         guard schemes.contains(scheme) else { return nil }
-        let afterScheme = text[sep.upperBound...]
-        let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? afterScheme.endIndex
-        var authority = afterScheme[..<authorityEnd]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        var host = ""
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
+        let start = sep + 3
+        var authorityEnd = start
+        while authorityEnd < b.count, b[authorityEnd] != 0x2F, b[authorityEnd] != 0x3F, b[authorityEnd] != 0x23 { authorityEnd += 1 }
+        var hostStart = start
+        if let at = b[start..<authorityEnd].lastIndex(of: 0x40) { hostStart = at + 1 }  // userinfo@
+        let authority = b[hostStart..<authorityEnd]
+        var host: String
+        var portBytes: ArraySlice<UInt8>?
+        if authority.first == 0x5B {  // [IPv6]
+            guard let close = authority.firstIndex(of: 0x5D) else { return nil }
+            host = String(decoding: authority[(authority.startIndex + 1)..<close], as: UTF8.self)
             guard ConfigAddress.isIPv6(host) else { return nil }
-            let after = authority[authority.index(after: close)...]
+            let after = authority[(close + 1)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { return nil }
-                portText = after.dropFirst()
+                guard after.first == 0x3A else { return nil }
+                portBytes = after.dropFirst()
             }
         } else {
-            if let colon = authority.lastIndex(of: ":") {
-                host = String(authority[..<colon])
-                portText = authority[authority.index(after: colon)...]
-            } else {
-                host = String(authority)
+            var hostBytes = authority
+            if let colon = authority.lastIndex(of: 0x3A) {
+                hostBytes = authority[authority.startIndex..<colon]
+                portBytes = authority[(colon + 1)...]
             }
-            guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.value > 0x7F || ConfigAddress.isHostByte(UInt8($0.value)) }) else { return nil }
+            guard !hostBytes.isEmpty, hostBytes.allSatisfy({ $0 >= 0x80 || ConfigAddress.isHostByte($0) }) else { return nil }
+            host = String(decoding: hostBytes, as: UTF8.self)
         }
         var port: Int?
-        if let portText {
-            guard let p = Int(portText), (1...65535).contains(p), portText.allSatisfy(\.isNumber) else { return nil }
+        if let portBytes {
+            guard !portBytes.isEmpty, portBytes.count <= 5, portBytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            let p = portBytes.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard (1...65535).contains(p) else { return nil }
             port = p
         }
-        return ConfigURL(scheme: scheme, host: host, port: port, rest: String(afterScheme[authorityEnd...]))
+        return ConfigURL(scheme: scheme, host: host, port: port, rest: String(decoding: b[authorityEnd...], as: UTF8.self))
     }
 
     /// What makes two feed URLs the same subscription: host (case-folded),

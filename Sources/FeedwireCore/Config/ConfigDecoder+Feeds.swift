@@ -4,8 +4,7 @@ extension ConfigDecoder {
         let s = ConfigSection(table, context: ConfigDecoder.context("feed", name: table["name"]?.string, line: table.line),
                               log: log, baseDirectory: baseDirectory)
         s.rejectUnknownKeys(ConfigDecoder.feedKeys, elsewhere: ConfigDecoder.homes(excluding: "[[feed]]"))
-        let fallbackName = table["title"]?.string ?? table["url"]?.string.flatMap { ConfigURL.parse($0)?.host }
-        let name = self.name(s, kind: "feed", fallback: fallbackName)
+        let name = self.name(s, kind: "feed", fallback: table["title"]?.string ?? table["url"]?.string.flatMap { ConfigURL.parse($0)?.host })
         let url = feedURL(s)
         var feed = FeedConfig(name: name ?? "", url: url ?? "")
         feed.line = table.line

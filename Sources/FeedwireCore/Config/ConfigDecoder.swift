@@ -24,8 +24,22 @@ struct ConfigDecoder {
     ]
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    /// For an unknown key: the sections where it does exist.
+    /// For an unknown key: the sections where it does exist (computed once per section).
     static func homes(excluding section: String) -> [String: String] {
+        switch section {
+        case "[daemon]": return homesOutsideDaemon
+        case "[[feed]]": return homesOutsideFeed
+        case "[[output]]": return homesOutsideOutput
+        default: return homesOutsideNotify
+        }
+    }
+
+    static let homesOutsideDaemon = computeHomes(excluding: "[daemon]")
+    static let homesOutsideFeed = computeHomes(excluding: "[[feed]]")
+    static let homesOutsideOutput = computeHomes(excluding: "[[output]]")
+    static let homesOutsideNotify = computeHomes(excluding: "[[notify]]")
+
+    static func computeHomes(excluding section: String) -> [String: String] {
         let sections: [(String, [String])] = [
             ("[daemon]", daemonKeys), ("[[feed]]", feedKeys), ("[[output]]", outputKeys), ("[[notify]]", notifyKeys),
         ]
@@ -208,9 +222,9 @@ struct ConfigDecoder {
     }
 
     /// `name`: required, `[a-z0-9-]+`, at most 64 characters.
-    func name(_ s: ConfigSection, kind: String, fallback: String?) -> String? {
+    func name(_ s: ConfigSection, kind: String, fallback: @autoclosure () -> String?) -> String? {
         guard s.has("name") else {
-            let hint = fallback.map { ConfigUnits.slug($0) }.flatMap { $0.isEmpty ? nil : "add name = \"\($0)\"" }
+            let hint = fallback().map { ConfigUnits.slug($0) }.flatMap { $0.isEmpty ? nil : "add name = \"\($0)\"" }
             log.error(s.line, "\(s.context) has no `name`", suggestion: hint ?? "add name = \"…\" ([a-z0-9-]+, unique)")
             return nil
         }

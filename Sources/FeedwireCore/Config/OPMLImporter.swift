@@ -114,6 +114,7 @@ public enum OPMLImporter {
             if let id = ConfigURL.parse(feed.url)?.identity { existingByIdentity[id] = feed }
         }
         var taken = Set(existing.feeds.map(\.name))
+        let existingByName = Dictionary(existing.feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for s in subscriptions {
             let label = s.title ?? s.url
             if let id = ConfigURL.parse(s.url)?.identity, let feed = existingByIdentity[id] {
@@ -121,7 +122,7 @@ public enum OPMLImporter {
                 continue
             }
             let base = baseName(s)
-            if let feed = existing.feed(named: base) {
+            if let feed = existingByName[base] {
                 plan.skipped.append(.init(label: label, url: s.url,
                                           reason: "a [[feed]] named \"\(base)\" already exists (line \(feed.line)) with another url; if this is a different feed, add it by hand under another name"))
                 continue
