@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(
             name: "FeedwireCurlTests",
             dependencies: ["FeedwireCurl", "FeedwireCore", "FeedwireTestSupport"],
+            exclude: ["Servers"],  // Python test servers, started by the tests
             swiftSettings: strict
         ),
         .testTarget(

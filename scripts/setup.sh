@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config make gcc libc6-dev libcurl4-openssl-dev libxml2-dev libxml2-utils libsqlite3-dev sqlite3
+# brotli and zstd: command-line tools the engine's tests use to build compression bombs.
+packages=(pkg-config make gcc libc6-dev libcurl4-openssl-dev libxml2-dev libxml2-utils libsqlite3-dev sqlite3 brotli zstd
           python3 python3-venv ca-certificates systemd trang jing default-jre-headless procps)
 for extra in "$@"; do
   case "$extra" in

@@ -16,10 +16,13 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 
     public static func == (a: HTTPHeaders, b: HTTPHeaders) -> Bool {
         a.fields.count == b.fields.count
-            && zip(a.fields, b.fields).allSatisfy { $0.name.lowercased() == $1.name.lowercased() && $0.value == $1.value }
+            && zip(a.fields, b.fields).allSatisfy { HTTPHeaders.sameName($0.name, $1.name) && $0.value == $1.value }
     }
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+
+    /// Room for `n` more fields without reallocating.
+    public mutating func reserveCapacity(_ n: Int) { fields.reserveCapacity(fields.count + n) }
 
     /// Replaces every field of that name.
     public mutating func set(_ name: String, _ value: String) {
@@ -28,20 +31,36 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lower }
+        fields.removeAll { HTTPHeaders.sameName($0.name, name) }
     }
 
     /// The first value of a field.
     public subscript(name: String) -> String? {
-        let lower = name.lowercased()
-        return fields.first { $0.name.lowercased() == lower }?.value
+        for field in fields where HTTPHeaders.sameName(field.name, name) { return field.value }
+        return nil
     }
 
     /// Every value of a field, in order.
     public func values(_ name: String) -> [String] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }.map(\.value)
+        fields.compactMap { HTTPHeaders.sameName($0.name, name) ? $0.value : nil }
+    }
+
+    /// Field names are ASCII tokens compared case-insensitively (RFC 9110
+    /// §5.1); compared byte by byte, without building lower-cased copies
+    /// (this runs for every header lookup of every response).
+    @inline(__always)
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var ai = a.utf8.makeIterator()
+        var bi = b.utf8.makeIterator()
+        while true {
+            switch (ai.next(), bi.next()) {
+            case (nil, nil): return true
+            case let (x?, y?):
+                if x != y && (x | 0x20) != (y | 0x20) { return false }
+                if x != y && !((x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A) { return false }
+            default: return false
+            }
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

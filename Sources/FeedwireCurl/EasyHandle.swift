@@ -1,0 +1,248 @@
+import CCurl
+import FeedwireCore
+
+/// Owner of one `CURL *` and its error buffer, reused for transfer after
+/// transfer (libcurl keeps per-handle state such as TLS session IDs; the
+/// connection cache lives in the multi handle). Only the engine's loop
+/// thread touches it; libcurl's callbacks run on that thread too, inside
+/// `curl_multi_perform`.
+///
+/// Options that never change are set once at creation. Per transfer only the
+/// URL, headers, limits and method change; a handle whose last transfer was
+/// not a plain GET is `curl_easy_reset` first, so no POST body or custom
+/// method leaks into the next request.
+final class EasyHandle {
+    let raw: UnsafeMutableRawPointer
+    /// CURLOPT_ERRORBUFFER: libcurl writes a specific message here on failure.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private let userAgent: String
+    let policy: NetworkPolicy
+
+    /// The transfer this handle is working for (nil while pooled).
+    var transfer: Transfer?
+    /// Added to the multi handle right now.
+    var isAdded = false
+
+    // Per hop, written by libcurl's callbacks.
+    private(set) var body: [UInt8] = []
+    private var bodyLimit = 0
+    private(set) var overLimit = false
+    /// Why the open-socket hook refused an address, if it did.
+    private(set) var refusal: String?
+    /// Host of the request (or proxy) for host-name policy rules.
+    private var policyHost: String?
+
+    // What is currently set, to skip redundant setopt calls.
+    private var plainGet = true
+    private var currentLimits: TransferLimits?
+    private var currentVerify = true
+    private var currentProxy: String?? = .none
+    /// Keeps the header list libcurl points at alive for the transfer.
+    private var headerList: HeaderList?
+    /// Reused to assemble header lines.
+    private var scratch: [UInt8] = []
+
+    init(userAgent: String, policy: NetworkPolicy) {
+        guard let h = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        raw = h
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer[0] = 0
+        self.userAgent = userAgent
+        self.policy = policy
+        setConstantOptions()
+    }
+
+    deinit {
+        curl_easy_cleanup(raw)
+        errorBuffer.deallocate()
+    }
+
+    private func setConstantOptions() {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = fw_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1)
+        _ = fw_easy_setopt_pointer(raw, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
+        _ = fw_easy_setopt_pointer(raw, CURLOPT_PRIVATE, me)
+        _ = fw_easy_setopt_write_cb(raw, CURLOPT_WRITEFUNCTION, easyWriteCallback)
+        _ = fw_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, me)
+        _ = fw_easy_setopt_opensocket_cb(raw, CURLOPT_OPENSOCKETFUNCTION, easyOpenSocketCallback)
+        _ = fw_easy_setopt_pointer(raw, CURLOPT_OPENSOCKETDATA, me)
+        _ = fw_easy_setopt_string(raw, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = fw_easy_setopt_string(raw, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        // Redirects are followed by the engine, hop by hop (policy, proxy
+        // pre-check, permanence and the final headers all need each hop).
+        _ = fw_easy_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 0)
+        // "" = every encoding this libcurl decodes (gzip, deflate, br, zstd).
+        _ = fw_easy_setopt_string(raw, CURLOPT_ACCEPT_ENCODING, "")
+        _ = fw_easy_setopt_string(raw, CURLOPT_USERAGENT, userAgent)
+        plainGet = true
+        currentLimits = nil
+        currentVerify = true
+        currentProxy = .none
+    }
+
+    /// Prepares the handle for one hop of `t`.
+    /// - Parameters:
+    ///   - remaining: seconds left of the transfer's total timeout.
+    ///   - proxy: the proxy URL for this hop, nil for a direct connection.
+    ///   - policyHost: host for host-name policy rules (the proxy's when proxied).
+    func prepare(_ t: Transfer, remaining: Double, proxy: String?, policyHost: String?) {
+        let isPlainGet = t.method == .get
+        if !plainGet || !isPlainGet {
+            curl_easy_reset(raw)
+            setConstantOptions()
+        }
+        plainGet = isPlainGet
+        errorBuffer[0] = 0
+        body = []
+        overLimit = false
+        refusal = nil
+        bodyLimit = t.request.limits.maxBodyBytes
+        self.policyHost = policyHost
+
+        _ = fw_easy_setopt_string(raw, CURLOPT_URL, t.url)
+        if t.headerList == nil { t.headerList = t.makeHeaderList(scratch: &scratch) }
+        headerList = t.headerList
+        _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, headerList?.raw)
+
+        switch t.method {
+        case .get:
+            break
+        case .head:
+            _ = fw_easy_setopt_long(raw, CURLOPT_NOBODY, 1)
+        case .post, .put, .patch, .delete:
+            if t.method != .post { _ = fw_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, t.method.rawValue) }
+            if let body = t.body {
+                _ = fw_easy_setopt_long(raw, CURLOPT_POST, 1)
+                _ = fw_easy_setopt_off_t(raw, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                body.withUnsafeBytes { raw in
+                    // COPYPOSTFIELDS: libcurl keeps its own copy for the transfer.
+                    _ = fw_easy_setopt_pointer(self.raw, CURLOPT_COPYPOSTFIELDS,
+                                               UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                }
+            } else if t.method == .post {
+                _ = fw_easy_setopt_long(raw, CURLOPT_POST, 1)
+                _ = fw_easy_setopt_off_t(raw, CURLOPT_POSTFIELDSIZE_LARGE, 0)
+            }
+        }
+
+        let limits = t.request.limits
+        _ = fw_easy_setopt_long(raw, CURLOPT_TIMEOUT_MS, max(1, Int(remaining * 1000)))
+        if currentLimits != limits {
+            _ = fw_easy_setopt_long(raw, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(limits.connectTimeout * 1000)))
+            _ = fw_easy_setopt_long(raw, CURLOPT_LOW_SPEED_LIMIT, max(0, limits.lowSpeedBytesPerSecond))
+            _ = fw_easy_setopt_long(raw, CURLOPT_LOW_SPEED_TIME, max(1, Int(limits.lowSpeedSeconds.rounded(.up))))
+            // A fast refusal when Content-Length already says too much; the
+            // write callback is what really enforces the cap (decoded bytes).
+            _ = fw_easy_setopt_off_t(raw, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limits.maxBodyBytes))
+            currentLimits = limits
+        }
+        if currentVerify != t.request.verifyTLS {
+            _ = fw_easy_setopt_long(raw, CURLOPT_SSL_VERIFYPEER, t.request.verifyTLS ? 1 : 0)
+            _ = fw_easy_setopt_long(raw, CURLOPT_SSL_VERIFYHOST, t.request.verifyTLS ? 2 : 0)
+            currentVerify = t.request.verifyTLS
+        }
+        if currentProxy != .some(proxy) {
+            // "" disables libcurl's own environment lookup: the engine decided.
+            _ = fw_easy_setopt_string(raw, CURLOPT_PROXY, proxy ?? "")
+            currentProxy = .some(proxy)
+        }
+    }
+
+    /// Forgets the finished transfer and its body (the handle goes back to the pool).
+    func release() {
+        transfer = nil
+        body = []
+        if headerList != nil {
+            // libcurl keeps the pointer: clear it before the list is freed.
+            _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, nil)
+            headerList = nil
+        }
+    }
+
+    /// The decoded body, leaving the handle's buffer empty.
+    func takeBody() -> [UInt8] {
+        let b = body
+        body = []
+        return b
+    }
+
+    /// The error buffer's message for a failed hop.
+    func errorDetail(_ code: CURLcode) -> String { CurlError.detail(code, buffer: errorBuffer) }
+
+    func responseCode() -> Int {
+        var code = 0
+        _ = fw_easy_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    func downloadedBytes() -> Int {
+        var n: curl_off_t = 0
+        _ = fw_easy_getinfo_off_t(raw, CURLINFO_SIZE_DOWNLOAD_T, &n)
+        return Int(n)
+    }
+
+    /// The absolute URL a 3xx's Location points to (libcurl resolves it
+    /// against the request URL), or nil.
+    func redirectURL() -> String? {
+        var p: UnsafeMutablePointer<CChar>?
+        guard fw_easy_getinfo_string(raw, CURLINFO_REDIRECT_URL, &p) == CURLE_OK, let p else { return nil }
+        return String(cString: p)
+    }
+
+    /// The header fields of the last response received on this hop.
+    func responseHeaders() -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(12)
+        var prev: UnsafeMutablePointer<curl_header>?
+        while let h = curl_easy_nextheader(raw, UInt32(CURLH_HEADER), -1, prev) {
+            headers.add(String(cString: h.pointee.name), String(cString: h.pointee.value))
+            prev = h
+        }
+        return headers
+    }
+
+    // MARK: Callbacks (loop thread, inside curl_multi_perform)
+
+    /// Appends decoded body bytes; refuses (0 → CURLE_WRITE_ERROR) past the cap.
+    fileprivate func receive(_ data: UnsafeRawPointer, _ count: Int) -> Int {
+        if body.count + count > bodyLimit {
+            overLimit = true
+            return 0
+        }
+        if body.capacity == 0 {
+            var length: curl_off_t = -1
+            _ = fw_easy_getinfo_off_t(raw, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length)
+            body.reserveCapacity(max(count, min(Int(length), bodyLimit)))
+        }
+        body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: count))
+        return count
+    }
+
+    /// Checks the address libcurl is about to connect to; refusing records why.
+    fileprivate func openSocket(_ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let n = withUnsafeMutableBytes(of: &bytes) { buf in
+            fw_curl_sockaddr_ip(address, buf.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        guard n == 4 || n == 16 else {
+            refusal = "address family \(address.pointee.family) is not IPv4 or IPv6"
+            return fw_CURL_SOCKET_BAD
+        }
+        let ip = withUnsafeBytes(of: &bytes) { IPAddress(bytes: Array($0.prefix(Int(n)))) }!
+        if case let .denied(reason) = policy.check(ip, host: policyHost) {
+            refusal = reason
+            return fw_CURL_SOCKET_BAD
+        }
+        return fw_open_socket(address)
+    }
+}
+
+private let easyWriteCallback: curl_write_callback = { data, size, count, user in
+    guard let data, let user else { return 0 }
+    return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().receive(data, size * count)
+}
+
+private let easyOpenSocketCallback: curl_opensocket_callback = { user, purpose, address in
+    guard let user, let address, purpose == CURLSOCKTYPE_IPCXN else { return fw_CURL_SOCKET_BAD }
+    return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().openSocket(address)
+}

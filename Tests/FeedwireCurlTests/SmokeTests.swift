@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct FeedwireCurlSmokeTests {
-    @Test func placeholder() { #expect(Bool(true)) }
-}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# `make bench-fetch`: Feedwire's HTTP engine against the libcurl C floor.
+#
+# nginx (127.0.0.1, ../shared/bench/nginx.conf) serves N generated feeds;
+# `feedwire fetch --urls` fetches all of them twice — round 1 in full, saving
+# validators, round 2 conditional, so nginx answers 304 — and
+# ../shared/bench/fetch_multi.c does the same in the same run. Prints CPU per
+# request (user+sys) for both rounds of both and the ratios. Targets: 304
+# round <= 1.5x the floor, full round <= 2x, zero failures. A benchmark, not
+# a test: exits 1 only when a request failed or a tool broke.
+#
+# Environment: BENCH_FEEDS (10000), BENCH_PARALLEL (64, both clients),
+# BENCH_RUNS (3, medians reported), BENCH_DIR (.build/bench-fetch),
+# BENCH_CORPUS (a gen_corpus.py output dir to reuse instead of generating).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=$(cd "$ROOT/../shared" && pwd)
+N=${BENCH_FEEDS:-10000}
+PAR=${BENCH_PARALLEL:-64}
+RUNS=${BENCH_RUNS:-3}
+WORK=${BENCH_DIR:-$ROOT/.build/bench-fetch}
+mkdir -p "$WORK"
+
+scripts/setup.sh bench
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "== building feedwire (release) and fetch_multi" >&2
+swift build -c release --product feedwire >&2
+BIN="$(swift build -c release --show-bin-path)/feedwire"
+gcc -O2 -o "$WORK/fetch_multi" "$SHARED/bench/fetch_multi.c" $(curl-config --cflags --libs)
+
+CORPUS=${BENCH_CORPUS:-$WORK/corpus}
+if [ -z "${BENCH_CORPUS:-}" ] && [ ! -f "$CORPUS/.feeds-$N" ]; then
+  echo "== generating $N feeds (once; cached in $CORPUS)" >&2
+  rm -rf "$CORPUS"
+  python3 "$SHARED/bench/gen_corpus.py" "$CORPUS" --many "$N" --no-large >&2
+  touch "$CORPUS/.feeds-$N"
+fi
+# nginx may run as nobody (when started as root): the files must be readable.
+chmod -R a+rX "$CORPUS/many"
+
+PREFIX=$(mktemp -d "${TMPDIR:-/tmp}/feedwire-nginx.XXXXXX")
+chmod 755 "$PREFIX"
+mkdir -p "$PREFIX/tmp"
+ln -s "$CORPUS/many" "$PREFIX/www"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+sed "s/@PORT@/$PORT/g" "$SHARED/bench/nginx.conf" > "$PREFIX/nginx.conf"
+stop_nginx() {
+  if [ -f "$PREFIX/nginx.pid" ]; then kill "$(cat "$PREFIX/nginx.pid")" 2>/dev/null || true; fi
+  for _ in $(seq 50); do [ -f "$PREFIX/nginx.pid" ] || break; sleep 0.1; done
+  rm -rf "$PREFIX"
+}
+trap stop_nginx EXIT
+"$NGINX" -p "$PREFIX/" -e "$PREFIX/error.log" -c "$PREFIX/nginx.conf"
+for _ in $(seq 50); do [ -f "$PREFIX/nginx.pid" ] && break; sleep 0.1; done
+
+URLS="$WORK/urls.txt"
+ls "$CORPUS/many" | grep '\.xml$' | head -n "$N" | sed "s#^#http://127.0.0.1:$PORT/#" > "$URLS"
+COUNT=$(wc -l < "$URLS")
+echo "== $COUNT feeds on nginx 127.0.0.1:$PORT, $PAR in flight, $RUNS runs" >&2
+curl -sf -o /dev/null "$(head -1 "$URLS")" || { echo "nginx does not answer; see $PREFIX/error.log" >&2; cat "$PREFIX/error.log" >&2; exit 1; }
+
+failures=0
+: > "$WORK/samples.txt"
+# run_timed OUTFILE COMMAND...: runs COMMAND with stdout to OUTFILE; sets $rc
+# (its exit status) and $cpu (its user+sys CPU seconds).
+run_timed() {
+  local out=$1
+  shift
+  set +e
+  /usr/bin/time -f '%U %S' -o "$WORK/time.txt" "$@" > "$out"
+  rc=$?
+  set -e
+  cpu=$(awk '{printf "%.4f", $1 + $2}' "$WORK/time.txt")
+}
+rc=0
+cpu=0
+
+for run in $(seq "$RUNS"); do
+  # C floor: both rounds in one process, CPU per round measured inside.
+  "$WORK/fetch_multi" "$URLS" "$PAR" > "$WORK/c.txt" || { echo "fetch_multi failed" >&2; failures=$((failures + 1)); }
+  c_full=$(sed -n 's/^round=1 .*cpu_us_per_req=\([0-9.]*\).*/\1/p' "$WORK/c.txt")
+  c_cond=$(sed -n 's/^round=2 .*cpu_us_per_req=\([0-9.]*\).*/\1/p' "$WORK/c.txt")
+
+  rm -f "$WORK/validators.tsv"
+  run_timed "$WORK/round1.txt" "$BIN" fetch --urls "$URLS" --allow 127.0.0.1/32 --max-in-flight "$PAR" \
+    --max-per-host "$PAR" --save-validators "$WORK/validators.tsv"
+  s1=$cpu
+  ok1=$(grep -c '^200 ' "$WORK/round1.txt" || true)
+  [ "$rc" = 0 ] && [ "$ok1" = "$COUNT" ] || { echo "round 1: $ok1/$COUNT answered 200 (exit $rc)" >&2; grep -v '^200 ' "$WORK/round1.txt" | head -5 >&2; failures=$((failures + 1)); }
+
+  run_timed "$WORK/round2.txt" "$BIN" fetch --urls "$URLS" --allow 127.0.0.1/32 --max-in-flight "$PAR" \
+    --max-per-host "$PAR" --validators "$WORK/validators.tsv"
+  s2=$cpu
+  ok2=$(grep -c '^304 ' "$WORK/round2.txt" || true)
+  [ "$rc" = 0 ] && [ "$ok2" = "$COUNT" ] || { echo "round 2: $ok2/$COUNT answered 304 (exit $rc)" >&2; grep -v '^304 ' "$WORK/round2.txt" | head -5 >&2; failures=$((failures + 1)); }
+
+  # Fixed cost of a feedwire process (dynamic linking, Swift runtime,
+  # argument parsing): fetch_multi measures inside its process, so this is
+  # reported separately too.
+  run_timed /dev/null "$BIN" fetch --allow 127.0.0.1/32 "$(head -1 "$URLS")"
+  s0=$cpu
+
+  f_full=$(awk -v s="$s1" -v n="$COUNT" 'BEGIN{printf "%.1f", s / n * 1e6}')
+  f_cond=$(awk -v s="$s2" -v n="$COUNT" 'BEGIN{printf "%.1f", s / n * 1e6}')
+  a_full=$(awk -v s="$s1" -v z="$s0" -v n="$COUNT" 'BEGIN{printf "%.1f", (s - z) / n * 1e6}')
+  a_cond=$(awk -v s="$s2" -v z="$s0" -v n="$COUNT" 'BEGIN{printf "%.1f", (s - z) / n * 1e6}')
+  echo "$c_full $c_cond $f_full $f_cond $a_full $a_cond $s0" >> "$WORK/samples.txt"
+  printf 'run %d: C full %6s us  C 304 %6s us | feedwire full %6s us  feedwire 304 %6s us | start-up %s s\n' \
+    "$run" "$c_full" "$c_cond" "$f_full" "$f_cond" "$s0" >&2
+done
+
+median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+C_FULL=$(awk '{print $1}' "$WORK/samples.txt" | median)
+C_COND=$(awk '{print $2}' "$WORK/samples.txt" | median)
+F_FULL=$(awk '{print $3}' "$WORK/samples.txt" | median)
+F_COND=$(awk '{print $4}' "$WORK/samples.txt" | median)
+A_FULL=$(awk '{print $5}' "$WORK/samples.txt" | median)
+A_COND=$(awk '{print $6}' "$WORK/samples.txt" | median)
+S0=$(awk '{print $7}' "$WORK/samples.txt" | median)
+R_FULL=$(awk -v a="$F_FULL" -v b="$C_FULL" 'BEGIN{printf "%.2f", a / b}')
+R_COND=$(awk -v a="$F_COND" -v b="$C_COND" 'BEGIN{printf "%.2f", a / b}')
+RA_FULL=$(awk -v a="$A_FULL" -v b="$C_FULL" 'BEGIN{printf "%.2f", a / b}')
+RA_COND=$(awk -v a="$A_COND" -v b="$C_COND" 'BEGIN{printf "%.2f", a / b}')
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN{ print (r <= t) ? "ok" : "MISSED" }'; }
+
+echo
+echo "bench-fetch: $COUNT feeds, nginx 127.0.0.1, $PAR in flight, median of $RUNS runs, CPU (user+sys) per request"
+printf '  %-22s %12s %12s %8s %s\n' "round" "fetch_multi" "feedwire" "ratio" "target"
+printf '  %-22s %10s us %10s us %7sx <= 2.0x %s\n' "full (200)" "$C_FULL" "$F_FULL" "$R_FULL" "$(verdict "$R_FULL" 2.0)"
+printf '  %-22s %10s us %10s us %7sx <= 1.5x %s\n' "conditional (304)" "$C_COND" "$F_COND" "$R_COND" "$(verdict "$R_COND" 1.5)"
+echo "  feedwire = the whole process (start-up, reading the URL and validator files, output) per request."
+echo "  Without its fixed start-up cost (${S0} s, a one-URL fetch), as fetch_multi measures itself:"
+printf '  %-22s %10s us %10s us %7sx\n' "full (200)" "$C_FULL" "$A_FULL" "$RA_FULL"
+printf '  %-22s %10s us %10s us %7sx\n' "conditional (304)" "$C_COND" "$A_COND" "$RA_COND"
+echo "  failures: $failures"
+[ "$failures" = 0 ]
