@@ -101,18 +101,6 @@ public enum ConfigAddress {
         }
     }
 
-    /// `10.0.0.0/8`, `fd00::/8`, `10.1.2.3`, `::1` or a host name.
-    public static func isNetwork(_ s: String) -> Bool {
-        if let slash = s.firstIndex(of: "/") {
-            let address = String(s[..<slash])
-            guard let prefix = Int(s[s.index(after: slash)...]) else { return false }
-            if isIPv4(address) { return (0...32).contains(prefix) }
-            if isIPv6(address) { return (0...128).contains(prefix) }
-            return false
-        }
-        return isIPv4(s) || isIPv6(s) || isHostName(s)
-    }
-
     /// The host of `host:port` or `[v6]:port` (port 0–65535; 0 picks a free port), or nil.
     public static func hostPort(_ s: String) -> String? {
         let host: String

@@ -161,7 +161,8 @@ struct ConfigDecoder {
         if let v = networks(s, "allow_networks") { d.allowNetworks = v }
         if let v = networks(s, "deny_networks") { d.denyNetworks = v }
         if let v = s.string("proxy") {
-            if v.isEmpty || ConfigURL.parse(v, schemes: ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]) != nil {
+            if v.isEmpty || ConfigURL.parse(v, schemes: ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]) != nil
+                || ConfigAddress.hostPort(v) != nil {
                 d.proxy = v
             } else {
                 s.log.error(s.line(of: "proxy"), "`proxy` in [daemon] is not a proxy URL",
@@ -202,11 +203,13 @@ struct ConfigDecoder {
         return d
     }
 
-    /// CIDRs, addresses or host names (`*.example.org` / `.example.org` for a domain and its subdomains).
+    /// CIDRs, addresses or host names (`*.example.org` / `.example.org` for
+    /// subdomains), checked with the fetcher's own `NetworkRule` so that
+    /// `check` accepts exactly what the daemon will.
     func networks(_ s: ConfigSection, _ key: String) -> [String]? {
         guard let list = s.strings(key), let v = s.value(key) else { return nil }
         var ok = true
-        for (i, item) in list.enumerated() where !ConfigAddress.isNetwork(item) {
+        for (i, item) in list.enumerated() where NetworkRule(item) == nil {
             let line = v.array?[i].line ?? v.line
             s.log.error(line, "`\(key)` in [daemon]: \"\(item)\" is not a CIDR, an IP address or a host name",
                         suggestion: "write e.g. \"127.0.0.0/8\", \"10.1.2.3\", \"fd00::/8\" or \"intranet.example.org\"")

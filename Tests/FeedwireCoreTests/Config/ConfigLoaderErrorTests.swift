@@ -90,7 +90,7 @@ import Testing
         c("[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/rss\"\n", 3, "is not an http(s) URL", "http:// or https:// only"),
         c("[[feed]]\nname = \"a\"\nurl = \"https://a.example:99999/\"\n", 3, "is not an http(s) URL"),
         c("[[feed]]\nname = \"a\"\n", 1, "[[feed]] \"a\" has no `url`"),
-        c("[daemon]\nproxy = \"proxy:3128\"\n" + feed, 2, "`proxy` in [daemon] is not a proxy URL"),
+        c("[daemon]\nproxy = \"ftp://proxy:3128\"\n" + feed, 2, "`proxy` in [daemon] is not a proxy URL"),
         c(feed + "[[output]]\nname = \"o\"\npath = \"/srv/x.xml\"\nlink = \"example.org\"\n", 7, "`link` in [[output]] \"o\" is not an http(s) URL"),
         // Intervals
         c("[daemon]\nmin_interval = \"2h\"\nmax_interval = \"1h\"\n" + feed, 2, "min_interval (2h) is longer than max_interval (1h)"),
