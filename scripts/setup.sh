@@ -15,7 +15,7 @@ packages=(pkg-config make gcc libc6-dev libcurl4-openssl-dev libxml2-dev libxml2
           python3 python3-venv ca-certificates systemd trang jing default-jre-headless procps)
 for extra in "$@"; do
   case "$extra" in
-    bench) packages+=(nginx gcc time) ;;
+    bench) packages+=(nginx gcc time curl) ;;
     preview) packages+=(chromium fonts-dejavu-core) ;;
     *) echo "setup.sh: unknown extra '$extra' (use bench or preview)" >&2; exit 2 ;;
   esac
