@@ -50,7 +50,11 @@ let package = Package(
         ),
 
         // Fakes and helpers shared by the tests (clock, transport, sender, tool launchers).
-        .target(name: "FeedwireTestSupport", dependencies: ["FeedwireCore"], swiftSettings: strict),
+        .target(
+            name: "FeedwireTestSupport",
+            dependencies: ["FeedwireCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
 
         .testTarget(name: "FeedwireXMLTests", dependencies: ["FeedwireXML"], swiftSettings: strict),
         .testTarget(name: "FeedwireSQLiteTests", dependencies: ["FeedwireSQLite"], swiftSettings: strict),
