@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct FeedwireSQLiteSmokeTests {
-    @Test func placeholder() { #expect(Bool(true)) }
-}
