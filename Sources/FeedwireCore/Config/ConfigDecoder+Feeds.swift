@@ -67,8 +67,9 @@ extension ConfigDecoder {
         guard let list = s.strings(key) else { return nil }
         var ok = true
         for (i, pattern) in list.enumerated() {
-            if let problem = TextFilter.problem(in: pattern) {
-                log.error(s.value(key)?.array?[i].line ?? s.line, "`\(key)` in \(s.context): \"\(pattern)\" is not a valid regular expression (\(problem))",
+            if TextFilter.problem(in: pattern) != nil {
+                // ICU's own reason is a generic "the value is invalid": not worth showing.
+                log.error(s.value(key)?.array?[i].line ?? s.line, "`\(key)` in \(s.context): \"\(pattern)\" is not a valid regular expression (ICU syntax, case-insensitive)",
                           suggestion: "escape special characters with \\\\ (in a \"…\" string) or use a '…' literal string")
                 ok = false
             }

@@ -16,7 +16,8 @@ struct ConfigValidator {
             log.warning(0, "no [[feed]] is configured: there is nothing to poll", suggestion: "add a [[feed]] with a name and a url")
         }
         for (feed, table) in zip(config.feeds, d.feedTables) { self.feed(feed, table, config.daemon) }
-        let tagsInUse = Set(config.feeds.flatMap(\.tags))
+        // Tags match case-insensitively, as the notification router matches them.
+        let tagsInUse = Set(config.feeds.flatMap(\.tags).map { $0.lowercased() })
         for (o, t) in zip(config.outputs, d.outputTables) {
             let selected = references(feeds: o.feeds, tags: o.tags, in: t, context: "[[output]] \"\(o.name)\"", config: config, tagsInUse: tagsInUse)
             if selected.isEmpty && !config.feeds.isEmpty {
@@ -128,12 +129,13 @@ struct ConfigValidator {
             log.error(ConfigValidator.itemLine(t, "feeds", i), "`feeds` in \(context) names \"\(name)\", which is not a configured [[feed]]",
                       suggestion: near.map { "did you mean \"\($0)\"?" })
         }
-        for (i, tag) in tags.enumerated() where !tagsInUse.contains(tag) {
+        for (i, tag) in tags.enumerated() where !tagsInUse.contains(tag.lowercased()) {
             let near = ConfigSuggestion.closest(to: tag, in: tagsInUse.sorted())
             log.warning(ConfigValidator.itemLine(t, "tags", i), "`tags` in \(context) names \"\(tag)\", which no feed has",
                         suggestion: near.map { "did you mean \"\($0)\"?" })
         }
         if feeds.isEmpty && tags.isEmpty { return config.feeds.filter(\.enabled).map(\.name) }
-        return config.feeds.filter { f in f.enabled && (feeds.contains(f.name) || f.tags.contains { tags.contains($0) }) }.map(\.name)
+        let wanted = Set(tags.map { $0.lowercased() })
+        return config.feeds.filter { f in f.enabled && (feeds.contains(f.name) || f.tags.contains { wanted.contains($0.lowercased()) }) }.map(\.name)
     }
 }

@@ -1,14 +1,18 @@
+import Foundation
+
 /// The `include`/`exclude` filter of an `[[output]]` or `[[notify]]`:
-/// case-insensitive regular expressions (Swift `Regex` syntax, which is
-/// PCRE/ICU-like) tried against an item's title and text. An item passes
-/// when some `include` matches (or there are none) and no `exclude` does.
+/// case-insensitive regular expressions (ICU syntax, `NSRegularExpression`,
+/// the engine the notification router matches with) tried against an
+/// item's title and text. An item passes when some `include` matches (or
+/// there are none) and no `exclude` does.
 ///
-/// `ConfigLoader` compiles every pattern when it reads the file, so a
-/// filter built from a loaded configuration cannot fail.
+/// `ConfigLoader` compiles every pattern with this type when it reads the
+/// file, so `feedwire check` rejects exactly the patterns the daemon could
+/// not use.
 public struct TextFilter: @unchecked Sendable {
-    // @unchecked: Regex<AnyRegexOutput> is an immutable value once compiled.
-    private let include: [Regex<AnyRegexOutput>]
-    private let exclude: [Regex<AnyRegexOutput>]
+    // @unchecked: NSRegularExpression is immutable and documented as safe from any thread.
+    private let include: [NSRegularExpression]
+    private let exclude: [NSRegularExpression]
 
     public struct PatternError: Error, Sendable, CustomStringConvertible {
         public var pattern: String
@@ -24,18 +28,20 @@ public struct TextFilter: @unchecked Sendable {
     public var isEmpty: Bool { include.isEmpty && exclude.isEmpty }
 
     public func matches(_ texts: [String]) -> Bool {
-        func any(_ patterns: [Regex<AnyRegexOutput>]) -> Bool {
-            patterns.contains { r in texts.contains { (try? r.firstMatch(in: $0)) != nil } }
+        func any(_ patterns: [NSRegularExpression]) -> Bool {
+            patterns.contains { r in
+                texts.contains { r.firstMatch(in: $0, options: [], range: NSRange($0.startIndex..., in: $0)) != nil }
+            }
         }
         if !include.isEmpty && !any(include) { return false }
         return !any(exclude)
     }
 
-    static func compile(_ pattern: String) throws(PatternError) -> Regex<AnyRegexOutput> {
+    static func compile(_ pattern: String) throws(PatternError) -> NSRegularExpression {
         do {
-            return try Regex(pattern).ignoresCase()
+            return try NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
         } catch {
-            throw PatternError(pattern: pattern, description: "\(error)")
+            throw PatternError(pattern: pattern, description: "\"\(pattern)\" is not a valid regular expression")
         }
     }
 

@@ -399,6 +399,11 @@ import Testing
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
     }
 
+    @Test func tagsMatchIgnoringCase() throws {
+        let text = "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\ntags = [\"Ukraine\"]\n[[output]]\nname = \"o\"\npath = \"/x\"\ntags = [\"ukraine\"]\n"
+        #expect(try ConfigLoader.parse(text: text, path: nil).warnings.isEmpty)
+    }
+
     @Test func textFilterIncludesAndExcludes() throws {
         let f = try TextFilter(include: [#"\bkyiv\b"#, "missile"], exclude: ["opinion"])
         #expect(f.matches(["Missile strike on Kyiv"]))
