@@ -61,6 +61,8 @@ let package = Package(
         .testTarget(
             name: "FeedwireCoreTests",
             dependencies: ["FeedwireCore", "FeedwireTestSupport"],
+            // Feed files the tests read through #filePath, not bundle resources.
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -25,4 +25,12 @@
  * xmlParserVersion is not importable ("structure not supported"). */
 static inline const char *fw_libxml_version(void) { return LIBXML_DOTTED_VERSION; }
 
+/* libxml2 reports a few problems (entity table warnings, allocation
+ * failures) through the per-thread "generic" error function, which prints to
+ * stderr by default. It is variadic, so Swift cannot supply one: this shim
+ * installs a silent one for the calling thread. Parse errors proper go to the
+ * structured handler (serror) of each parser context. */
+static inline void fw_quiet_generic_error(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
+static inline void fw_silence_generic_errors(void) { xmlSetGenericErrorFunc(NULL, fw_quiet_generic_error); }
+
 #endif

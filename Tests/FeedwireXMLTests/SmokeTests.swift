@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct FeedwireXMLSmokeTests {
-    @Test func placeholder() { #expect(Bool(true)) }
-}
