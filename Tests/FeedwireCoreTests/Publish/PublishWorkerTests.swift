@@ -2,6 +2,7 @@ import Dispatch
 import FeedwireCore
 import FeedwireTestSupport
 import Foundation
+import Logging
 import Testing
 
 @Suite struct PublishWorkerTests {
@@ -54,7 +55,10 @@ import Testing
         let reader = MemoryStoryReader(stories: SampleStories.stories, events: SampleStories.events)
         let broken = output("broken", .atom, path: dir.file("missing-dir/feed.atom"))
         let good = output("good", .json, path: dir.file("feed.json"))
-        let worker = PublishWorker(config: config(dir, outputs: [broken, good]), reader: reader, clock: FakeClock(Double(SampleStories.now.seconds)))
+        // The expected error is logged; keep it out of the test output.
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let worker = PublishWorker(config: config(dir, outputs: [broken, good]), reader: reader,
+                                   clock: FakeClock(Double(SampleStories.now.seconds)), logger: quiet)
         let results = worker.publishNow()
         #expect(results.map(\.output) == ["good"])
         #expect(FileManager.default.fileExists(atPath: dir.file("feed.json")))
