@@ -42,6 +42,7 @@ struct OnceCommand: ParsableCommand {
         let once = OnceRunner(config: loaded.config, refresher: parts.pipeline, stored: parts.storedPollStates(feeds),
                               logger: logger)
         let result = once.run()
+        parts.pipeline.flush()  // the batched "not modified" polls (FeedPipeline)
         parts.publisher.publishNow()
         if !noDeliver {
             let clock = SystemClock()

@@ -73,7 +73,12 @@ final class ConfigSection {
     func string(_ key: String, allowEmpty: Bool = true) -> String? {
         guard let v = value(key) else { return nil }
         guard let s = v.string else {
-            wrongType(key, v, expected: "a string", suggestion: v.integer.map { "write \(key) = \"\($0)\"" })
+            // Spelled without `Optional.map` and a closure: that form crashes
+            // the Swift 6.3.1 optimizer in release builds (CopyPropagation
+            // "Found outside of lifetime use" on the borrowed TOMLValue).
+            var hint: String?
+            if case let .integer(i) = v.kind { hint = "write \(key) = \"\(i)\"" }
+            wrongType(key, v, expected: "a string", suggestion: hint)
             return nil
         }
         if !allowEmpty && s.trimmingSpaces().isEmpty {

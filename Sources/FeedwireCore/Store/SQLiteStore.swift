@@ -225,17 +225,32 @@ extension SQLiteStore: StateStore {
 
     @discardableResult
     public func recordFetch(feed: String, _ record: FetchRecord, route: (EventWithItem) -> [String]) throws -> [ChangeEvent] {
-        try write {
-            let id = try feedID(feed)
-            let events = try recordFetchLocked(feedID: id, feed: feed, record)
+        try write { try recordFetchStoring(feed: feed, record, route: route) }
+    }
+
+    @discardableResult
+    public func recordFetches(_ records: [(feed: String, record: FetchRecord)], route: (EventWithItem) -> [String]) throws
+        -> [ChangeEvent] {
+        guard !records.isEmpty else { return [] }
+        return try write {
             var stored: [ChangeEvent] = []
-            for event in events {
-                let saved = try insertEvent(event)
-                try insertOutbox(saved, targets: route(EventWithItem(event: saved, entry: nil)), now: record.at)
-                stored.append(saved)
-            }
+            for entry in records { stored += try recordFetchStoring(feed: entry.feed, entry.record, route: route) }
             return stored
         }
+    }
+
+    /// One fetch record and its health events with their outbox rows; inside a write transaction.
+    private func recordFetchStoring(feed: String, _ record: FetchRecord, route: (EventWithItem) -> [String]) throws
+        -> [ChangeEvent] {
+        let id = try feedID(feed)
+        let events = try recordFetchLocked(feedID: id, feed: feed, record)
+        var stored: [ChangeEvent] = []
+        for event in events {
+            let saved = try insertEvent(event)
+            try insertOutbox(saved, targets: route(EventWithItem(event: saved, entry: nil)), now: record.at)
+            stored.append(saved)
+        }
+        return stored
     }
 }
 
