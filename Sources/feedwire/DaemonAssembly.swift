@@ -38,7 +38,7 @@ final class DaemonAssembly: Sendable {
         pipeline = FeedPipeline(store: store, transport: transport, config: config, logger: logger)
         delivery = DeliveryWorker(outbox: store, transport: transport, clock: SystemClock(), notifiers: config.notifiers,
                                   daemon: config.daemon, logger: logger, metrics: metrics, mode: deliveryMode)
-        publisher = PublishWorker(config: config, reader: store, logger: logger)
+        publisher = PublishWorker(config: config, reader: store, logger: logger, minimumSpacing: 2)
         retention = RetentionWorker(store: store, settings: config.daemon, logger: logger)
     }
 

@@ -10,6 +10,7 @@ extension SQLiteStore: StoryReader {
         return try locked {
             let (feedFilterI, feedValues) = SQLiteStore.feedFilter("f", query.feeds)
             let (feedFilterJ, _) = SQLiteStore.feedFilter("g", query.feeds)
+            // Spelled exactly as the indexes of schema migration 2, so the query walks one of them.
             let sortKey = query.sort == .changed ? "i.last_changed" : "COALESCE(i.published, i.first_seen)"
             var values: [SQLiteValue] = feedValues + feedValues
             var sql = """

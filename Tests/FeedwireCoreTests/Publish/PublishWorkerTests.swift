@@ -50,6 +50,24 @@ import Testing
         #expect(logIDs(dir.file("changes.jsonl")) == Array(1...9))
     }
 
+    @Test func passesAreSpacedAndAWaitingPassRunsAtShutdown() throws {
+        let dir = TemporaryDirectory()
+        let reader = MemoryStoryReader(stories: SampleStories.stories, events: Array(SampleStories.events.prefix(4)))
+        let worker = PublishWorker(config: config(dir, outputs: [output("rss", .rss, path: dir.file("a.xml"))]),
+                                   reader: reader, clock: FakeClock(Double(SampleStories.now.seconds)), minimumSpacing: 3600)
+        _ = worker.publishNow()
+        #expect(logIDs(dir.file("changes.jsonl")) == [1, 2, 3, 4])
+        reader.events = SampleStories.events
+        for _ in 0..<5 { worker.publishIfDirty() }
+        #expect(worker.passWaiting)  // an hour of spacing left on the (fake) clock
+        #expect(logIDs(dir.file("changes.jsonl")) == [1, 2, 3, 4])
+        let stopped = DispatchSemaphore(value: 0)
+        worker.shutdown(deadline: 0) { stopped.signal() }
+        stopped.wait()
+        #expect(logIDs(dir.file("changes.jsonl")) == Array(1...9))
+        #expect(!worker.passWaiting)
+    }
+
     @Test func aFailingOutputDoesNotStopTheOthersAndReloadFixesIt() throws {
         let dir = TemporaryDirectory()
         let reader = MemoryStoryReader(stories: SampleStories.stories, events: SampleStories.events)
