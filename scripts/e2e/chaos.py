@@ -58,6 +58,7 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True   # no __pycache__ beside the scripts
 sys.path.insert(0, HERE)
 import harness  # noqa: E402  (scripts/e2e/harness.py, shared with the acceptance run)
 
@@ -383,6 +384,7 @@ class Chaos:
         self.kills = collections.Counter()        # kind -> kills
         self.crash_unreached = collections.Counter()
         self.once_finished = 0
+        self.crash_turn = 0
         self.integrity_checks = 0
         self.integrity_problems: list[str] = []
         self.settle_problems: list[str] = []
@@ -399,9 +401,11 @@ class Chaos:
         roll = rng.random()
         # Crash points where work is waiting (right after a tick) are reached most reliably.
         if roll < (0.6 if first_after_tick else 0.3):
-            point = rng.choice(CRASH_POINTS)
+            # Round robin, so that a short run reaches every point.
+            point = CRASH_POINTS[self.crash_turn % len(CRASH_POINTS)]
+            self.crash_turn += 1
             mode = rng.choice(["run", "once"])
-            n = rng.randint(1, 7 if point == "fetch-before-store" else 2)
+            n = {"fetch-before-store": rng.randint(1, 7), "publish-before-rename": 1}.get(point, rng.randint(1, 2))
             span = self.daemon.start(mode, f"crash:{point}", f"{point}:{n}")
             if not self.daemon.wait(6 if mode == "run" else 60):
                 self.daemon.kill()
@@ -466,6 +470,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=int(os.environ.get("CHAOS_SEED", "0")) or None,
                     help="random seed (default: random, printed; CHAOS_SEED)")
     ap.add_argument("--binary", default=harness.feedwire_bin())
+    ap.add_argument("--digest-threshold", type=int, default=3,
+                    help="digest_threshold of the webhook target (default 3: bursts become digests)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     args.steps = args.steps if args.steps is not None else (12 if args.short else 40)
@@ -489,7 +495,9 @@ def main() -> int:
     try:
         base = servers.sink.base
         targets = [
-            harness.Target("hook", "webhook", base + "/generic/chaos", "/generic/chaos", {"secret": harness.WEBHOOK_SECRET}),
+            # A low digest threshold on the webhook: bursts after a restart become digests, which must replay too.
+            harness.Target("hook", "webhook", base + "/generic/chaos", "/generic/chaos",
+                           {"secret": harness.WEBHOOK_SECRET, "digest_threshold": args.digest_threshold}),
             harness.Target("room", "matrix", base + "/matrix", "/matrix/", {"token": MATRIX_TOKEN, "room": MATRIX_ROOM}),
         ]
         conf = harness.write_config(tmp, servers, targets, formats=("rss",))

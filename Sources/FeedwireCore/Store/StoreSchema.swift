@@ -170,6 +170,14 @@ enum StoreSchema {
             disabled_at INTEGER
         ) WITHOUT ROWID;
         """,
+        // 2: the idempotency key a row was last sent under (a digest's, or its
+        // own), written before the request goes out: a message in flight when
+        // the process died is sent again as it was — the same rows under the
+        // same key — instead of regrouped under a new key the receiver cannot
+        // recognise as a replay.
+        """
+        ALTER TABLE outbox ADD COLUMN sent_key TEXT;
+        """,
     ]
 
     /// The schema version this build writes.
