@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Short crash-safety run (issue 8, item 2): scripts/e2e/chaos.py --short
 # kills `feedwire run` / `feedwire once` with SIGKILL (random timers and the
-# FEEDWIRE_CRASH_AT crash points) about twice per newsroom step over the
+# FEEDWIRE_CRASH_AT crash points) three times per newsroom step over the
 # scripted scenario, then checks integrity, the merged feed, lost and repeated
-# notifications. About 1-2 minutes. `make chaos` is the long version.
+# notifications. About a minute. `make chaos` is the long version.
 #
 # Temporary files go to a `mktemp -d` directory (removed on success, kept
 # and named on failure); the servers and the daemon are stopped by

@@ -251,20 +251,29 @@ class Accepted:
         self.replay = bool(rec.get("replay") or rec.get("duplicate_of") is not None)
 
 
-def accepted_requests(records: list[dict], targets: list, daemon: Daemon) -> list[Accepted]:
+def accepted_requests(records: list[dict], targets: list, daemon: Daemon) -> tuple[list[Accepted], dict]:
+    """Accepted requests, and the last request (any answer) each process sent to each target."""
     out = []
+    last: dict[tuple[int, str], int] = {}
     for rec in records:
         t = harness._target_for(rec, targets)
-        if t is None or not (200 <= int(rec.get("status", 0)) < 300) or rec.get("method") in ("GET", "DELETE"):
+        if t is None or rec.get("method") in ("GET", "DELETE"):
+            continue
+        span = daemon.span_at(harness.parse_time(rec["time"]))
+        if span is not None:
+            last[(span.index, t.name)] = max(last.get((span.index, t.name), 0), int(rec.get("seq", 0)))
+        if not (200 <= int(rec.get("status", 0)) < 300):
             continue
         key = harness._key(rec) or f"(no key, request {rec.get('seq')})"
-        out.append(Accepted(rec, t.name, key, daemon.span_at(harness.parse_time(rec["time"]))))
-    return out
+        out.append(Accepted(rec, t.name, key, span))
+    return out, last
 
 
-def repeats(accepted: list[Accepted]) -> dict:
+def repeats(accepted: list[Accepted], last: dict) -> dict:
     """Every accepted copy of a key but the last must come from a process that
-    was killed (in flight at the kill), one such message per kill and target."""
+    was killed with it in flight: the last request that process sent to that
+    target (a worker sends nothing more to a target before it has recorded the
+    answer), so one such message per kill and target."""
     by_key: dict[tuple[str, str], list[Accepted]] = collections.defaultdict(list)
     for a in accepted:
         by_key[(a.target, a.key)].append(a)
@@ -285,6 +294,10 @@ def repeats(accepted: list[Accepted]) -> dict:
                                 f"that sent it first ({sp}) was not killed")
             elif again.span is sp:
                 problems.append(f"{target}: key {key} sent twice by one process ({sp}; sink requests {first.seq}, {again.seq})")
+            elif last.get((sp.index, target)) != first.seq:
+                problems.append(f"{target}: key {key} (sink request {first.seq}) was accepted and then repeated although it "
+                                f"was not in flight when {sp} was killed (its last request there was {last.get((sp.index, target))}): "
+                                f"the answer was recorded and lost")
             else:
                 per_kill[(sp.index, target)].append(key)
     for (index, target), keys in sorted(per_kill.items()):
@@ -401,9 +414,8 @@ class Chaos:
         roll = rng.random()
         # Crash points where work is waiting (right after a tick) are reached most reliably.
         if roll < (0.6 if first_after_tick else 0.3):
-            # Round robin, so that a short run reaches every point.
+            # Round robin, moving on only once a point was reached: a short run reaches every point.
             point = CRASH_POINTS[self.crash_turn % len(CRASH_POINTS)]
-            self.crash_turn += 1
             mode = rng.choice(["run", "once"])
             n = {"fetch-before-store": rng.randint(1, 7), "publish-before-rename": 1}.get(point, rng.randint(1, 2))
             span = self.daemon.start(mode, f"crash:{point}", f"{point}:{n}")
@@ -415,6 +427,7 @@ class Chaos:
                 return
             if span.killed:
                 span.crash_reached = True
+                self.crash_turn += 1
                 self.kills[f"crash:{point}"] += 1
                 self.after_kill(span)
             else:
@@ -464,18 +477,19 @@ def outbox_counts(db: str) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--short", action="store_true", help="the CI version: the scripted steps, 2 kills per step")
+    ap.add_argument("--short", action="store_true", help="the CI version: the scripted steps, 3 kills per step")
     ap.add_argument("--steps", type=int, help="newsroom steps after step 0 (default 12 short, 40 long)")
     ap.add_argument("--rounds", type=int, help="kills per step (default 2 short, 4 long)")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("CHAOS_SEED", "0")) or None,
                     help="random seed (default: random, printed; CHAOS_SEED)")
     ap.add_argument("--binary", default=harness.feedwire_bin())
-    ap.add_argument("--digest-threshold", type=int, default=3,
-                    help="digest_threshold of the webhook target (default 3: bursts become digests)")
+    ap.add_argument("--digest-threshold", type=int, default=1,
+                    help="digest_threshold of the webhook target (default 1: two waiting messages make a digest, "
+                         "so digests are in flight at kills too; the Matrix target keeps the default)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
     args.steps = args.steps if args.steps is not None else (12 if args.short else 40)
-    args.rounds = args.rounds if args.rounds is not None else (2 if args.short else 4)
+    args.rounds = args.rounds if args.rounds is not None else (3 if args.short else 4)
     if args.seed is None:
         args.seed = random.randrange(1, 1 << 31)
     if not os.access(args.binary, os.X_OK):
@@ -529,12 +543,15 @@ def report(chaos: Chaos, reader: MergedFeedReader, servers, conf, elapsed: float
     hook = [t for t in conf.targets if t.type == "webhook"]
     room = [t for t in conf.targets if t.type == "matrix"]
     dels = harness.deliveries(records, hook) + [d for t in room for d in matrix_deliveries(records, t)]
-    rep = repeats(accepted_requests(records, conf.targets, chaos.daemon))
+    rep = repeats(*accepted_requests(records, conf.targets, chaos.daemon))
     lost, visible = losses(state, dels, conf.targets)
     final_integrity = integrity(conf.state)
     outbox = outbox_counts(conf.state)
     sink_ok, sink_text = sink_check(servers, rep["seqs"])
     rejected = harness.rejected(records, conf.targets)
+    # A gone (410) feed keeps its items in the merged feed, as in the acceptance run.
+    output = harness.compare_output(conf.outputs[0], state, include_gone=True)
+    digests = len({(d.target, d.key) for d in dels if d.digest})
     crash_logged = chaos.daemon.crash_point_messages()
     crash_kills = sum(v for k, v in chaos.kills.items() if k.startswith("crash:"))
 
@@ -556,7 +573,9 @@ def report(chaos: Chaos, reader: MergedFeedReader, servers, conf, elapsed: float
     print(f"visible duplicates (same item revision under two keys): {len(visible)}")
     print(f"integrity: {final_integrity} at the end; {chaos.integrity_checks} checks after kills, "
           f"{len(chaos.integrity_problems)} failed")
-    print(f"merged feed: {reader.reads} reads, {len(reader.versions)} versions, {reader.torn} torn")
+    print(f"digests sent: {digests}")
+    print(f"merged feed: {reader.reads} reads, {len(reader.versions)} versions, {reader.torn} torn; "
+          f"at the end {'= the live items' if not output else f'{len(output)} differences from the live items'}")
     print(f"outbox at the end: {outbox}")
     print(f"chat_sink summary --check (same-key replays deduplicated): {'ok' if sink_ok else 'FAILED'}")
 
@@ -568,6 +587,7 @@ def report(chaos: Chaos, reader: MergedFeedReader, servers, conf, elapsed: float
     if final_integrity != "ok":
         problems.append(f"integrity: final integrity_check {final_integrity!r}")
     problems += [f"merged feed: {x}" for x in reader.problems]
+    problems += [f"merged feed at the end: {m}" for m in output]
     if reader.reads == 0:
         problems.append("merged feed: never read (was it ever written?)")
     if outbox.get("pending") or outbox.get("dead"):
