@@ -8,7 +8,9 @@ compares them. Every comparison returns a list of `Mismatch` values (empty =
 all good) instead of raising, so a caller decides what is fatal and can
 print every problem at once.
 
-Stable API (keep it small; callers `git merge acceptance` to reuse it):
+Stable API (keep it small; callers `git merge acceptance` to reuse it).
+Servers and the daemon write `<name>.pid` files in the work directory
+while running, for a shell trap (scripts/checks/acceptance.sh):
 
     with Servers(tmp, hang_seconds=3) as servers:          # newsroom + chat_sink on port 0
         conf = write_config(tmp, servers)                   # -> Config (paths, targets)
@@ -70,6 +72,19 @@ WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 # Servers
 
 
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def exit_on_sigterm() -> None:
+    """Turns SIGTERM into SystemExit, so `with Servers(...)` and `finally`
+    blocks stop the servers and the daemon when a CI runner cancels us."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 class Tool:
     """One ../shared/tools server on 127.0.0.1, port 0; stopped with SIGTERM."""
 
@@ -80,6 +95,10 @@ class Tool:
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(TOOLS, script), "--port", "0"] + args,
             stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True)
+        # A pid file beside the logs lets a shell trap stop a server whose Python parent was killed.
+        self.pid_path = os.path.splitext(stderr_path)[0] + ".pid"
+        with open(self.pid_path, "w") as f:
+            f.write(f"{self.proc.pid}\n")
         line = self.proc.stdout.readline().decode().strip()
         if not line.isdigit():
             self.stop()
@@ -112,6 +131,7 @@ class Tool:
         if self.proc.stdout:
             self.proc.stdout.close()
         self._stderr.close()
+        _unlink(self.pid_path)
 
 
 class Newsroom(Tool):
@@ -288,6 +308,7 @@ class Feedwire:
         self.binary = binary or feedwire_bin()
         self.env = dict(os.environ, **(env or {}))
         self.log_path = os.path.join(os.path.dirname(conf.path), "feedwire.log")
+        self.pid_path = os.path.join(os.path.dirname(conf.path), "feedwire.pid")
         self.proc: Optional[subprocess.Popen] = None
         self._log = None
 
@@ -308,6 +329,8 @@ class Feedwire:
         self._log.flush()
         self.proc = subprocess.Popen(self._cmd("run"), stdout=self._log, stderr=subprocess.STDOUT,
                                      env=dict(self.env, **(env or {})), start_new_session=True)
+        with open(self.pid_path, "w") as f:
+            f.write(f"{self.proc.pid}\n")
         return self.proc
 
     def stop_run(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -328,6 +351,7 @@ class Feedwire:
         return rc
 
     def _close(self) -> None:
+        _unlink(self.pid_path)
         if self._log:
             self._log.write(f"--- run exited rc={self.proc.returncode if self.proc else None}\n")
             self._log.close()
@@ -636,9 +660,11 @@ def compare_alerts(state: Dict[str, Any], dels: List[Delivery], targets: List[Ta
     return match_alerts(state, dels, targets)[1]
 
 
-def live_stories(state: Dict[str, Any], include_gone: bool = False) -> Dict[str, Dict[str, Any]]:
-    """Story id → one live item (the first seen), over every feed serving now
-    (a gone feed's items are not live unless include_gone)."""
+def live_stories(state: Dict[str, Any], include_gone: bool = True) -> Dict[str, Dict[str, Any]]:
+    """Story id → one live item (the first seen), over every feed's current
+    items. A gone (410) feed keeps its last items in the ground truth, and
+    Feedwire keeps them in outputs (stories do not vanish with their feed's
+    URL; they age out by max_age): include_gone=False leaves them out."""
     out: Dict[str, Dict[str, Any]] = {}
     for name, feed in (state.get("feeds") or {}).items():
         if feed.get("status") == "gone" and not include_gone:
@@ -680,7 +706,7 @@ def read_output(out: Output) -> Tuple[Optional[List[Dict[str, str]]], Optional[s
         return None, f"{out.path} is not valid {out.format}: {e}"
 
 
-def compare_output(out: Output, state: Dict[str, Any], include_gone: bool = False) -> List[Mismatch]:
+def compare_output(out: Output, state: Dict[str, Any], include_gone: bool = True) -> List[Mismatch]:
     """The merged feed must hold exactly one entry per live story, with the
     live canonical link (utm_* stripped) and title."""
     items, err = read_output(out)
