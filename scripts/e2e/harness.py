@@ -416,6 +416,7 @@ def norm_title(t: Optional[str]) -> str:
     if not t:
         return ""
     t = html.unescape(t)
+    t = re.sub("[\u200b-\u200f\u2060\ufeff\u00ad]", "", t)   # joiners a formatter adds to defuse markup
     t = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~>])", r"\1", t)   # markdown escapes
     return " ".join(t.split()).strip().lower()
 
@@ -489,16 +490,33 @@ def _discord(rec, t, body, base) -> List[Delivery]:
 
 
 def _slack(rec, t, body, base) -> List[Delivery]:
+    """Slack (and Mattermost-style) bodies: `New: <url|title>` / `Updated: <url|title>` in
+    `text`; a digest has a "📰 …" header and one `• <url|label>` line per story."""
     if "payload" in body and isinstance(body["payload"], str):
         body = json.loads(body["payload"])
     text = body.get("text") or ""
-    blob = json.dumps(body.get("blocks") or [], ensure_ascii=False)
-    links = _SLACK_LINK.findall(text) or [(u, l) for u, l in _SLACK_LINK.findall(json.loads(json.dumps(blob)))]
-    kind = "updated" if re.search(r"\bUpdated\b", text) else "new"
-    if not links:
+    blocks = body.get("blocks") or []
+    header = next((b.get("text", {}).get("text", "") for b in blocks if b.get("type") == "header"), "")
+    if header.startswith("📰"):
+        out = []
+        for b in blocks:
+            for line in ((b.get("text") or {}).get("text") or "").splitlines():
+                if not line.startswith("•"):
+                    continue
+                m = _SLACK_LINK.search(line)
+                if not m:
+                    out.append(Delivery(**base, kind="health", link=None, title=line, digest=True, raw_type="digest"))
+                    continue
+                label = html.unescape(m.group(2))
+                kind = "updated" if label.startswith("Updated: ") else "new"
+                out.append(Delivery(**base, kind=kind, link=canonical_link(html.unescape(m.group(1))),
+                                    title=label.removeprefix("Updated: "), digest=True, raw_type="digest"))
+        return out
+    m = _SLACK_LINK.search(text)
+    if not m:
         return [Delivery(**base, kind="health", link=None, title=text, raw_type="text")]
-    url, label = links[0]
-    return [Delivery(**base, kind=kind, link=canonical_link(html.unescape(url)), title=html.unescape(label),
+    kind = "updated" if text.startswith("Updated") else "new"
+    return [Delivery(**base, kind=kind, link=canonical_link(html.unescape(m.group(1))), title=html.unescape(m.group(2)),
                      raw_type="text")]
 
 
@@ -601,10 +619,14 @@ def expected_alerts(state: Dict[str, Any], since_step: int = 0) -> List[Dict[str
 
 @dataclasses.dataclass
 class Match:
-    """An expected alert and the delivery that answered it (per target)."""
+    """An expected alert and the delivery that answered it (per target).
+    `folded`: an update with no message of its own, covered by a later
+    message for the same story (DeliveryPlanner folds a pending update into
+    the pending "new", and several pending updates into one)."""
     target: str
     expected: Dict[str, Any]
     delivery: Delivery
+    folded: bool = False
 
     @property
     def latency(self) -> Optional[float]:
@@ -613,45 +635,75 @@ class Match:
         return self.delivery.time - parse_time(s) if s else None
 
 
+def _same_title(a: Optional[str], b: Optional[str]) -> bool:
+    x, y = norm_title(a).rstrip("…").strip(), norm_title(b).rstrip("…").strip()
+    return bool(x) and bool(y) and (x == y or x.startswith(y) or y.startswith(x))
+
+
 def match_alerts(state: Dict[str, Any], dels: List[Delivery], targets: List[Target],
                  kinds: Tuple[str, ...] = ("new", "updated")) -> Tuple[List[Match], List[Mismatch]]:
-    """Pairs expected alerts with deliveries per target and story (in time
-    order). Returns the matches and every mismatch: `missing` (expected, not
-    delivered), `duplicated` (more deliveries than expected for a story),
-    `unexpected` (delivered for no expected alert, or not tied to any story)."""
+    """Pairs expected alerts with deliveries per target and story. Returns
+    the matches and every mismatch:
+    - `missing`: an expected "new" not delivered, or an expected update with
+      no message for its story received after the edit was seen;
+    - `duplicated`: more "new" (or "updated") messages for a story than expected;
+    - `unexpected`: delivered for no expected alert, or tied to no newsroom item;
+    - `stale`: an update folded into a message that does not carry its title.
+    An update is `folded` (a Match, not a mismatch) when a later message for
+    the story (its "new" or another update) covers it."""
     index = StoryIndex(state)
     expected = expected_alerts(state)
     matches: List[Match] = []
     problems: List[Mismatch] = []
     for t in targets:
-        mine = [d for d in dels if d.target == t.name and d.kind in kinds]
-        got: Dict[Tuple[str, str], List[Delivery]] = {}
-        for d in sorted(mine, key=lambda d: (d.time, d.seq)):
+        got: Dict[str, Dict[str, List[Delivery]]] = {}
+        for d in sorted((d for d in dels if d.target == t.name and d.kind in kinds), key=lambda d: (d.time, d.seq)):
             story = index.story(d)
             if story is None:
                 problems.append(Mismatch("unexpected", t.name, f"{d.kind} '{d.title}' <{d.link}> matches no newsroom item (sink seq {d.seq})"))
                 continue
-            got.setdefault((d.kind, story), []).append(d)
-        want: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
+            got.setdefault(story, {}).setdefault(d.kind, []).append(d)
+        want: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
         for e in expected:
             if e["kind"] in kinds:
-                want.setdefault((e["kind"], e.get("story") or e["item"]), []).append(e)
-        for k in sorted(set(got) | set(want)):
-            g, w = got.get(k, []), want.get(k, [])
-            for e, d in zip(w, g):
+                want.setdefault(e.get("story") or e["item"], {}).setdefault(e["kind"], []).append(e)
+        for story in sorted(set(got) | set(want)):
+            g, w = got.get(story, {}), want.get(story, {})
+            # "new": exactly one per story.
+            gn, wn = g.get("new", []), w.get("new", [])
+            for e, d in zip(wn, gn):
                 matches.append(Match(t.name, e, d))
-            kind, story = k
-            for e in w[len(g):]:
-                what = f"{e['from_revision']}→{e['to_revision']}" if kind == "updated" else f"rev {e.get('revision')}"
-                problems.append(Mismatch("missing", t.name, f"{kind} {e['feed']}/{e['item']} ({what}) seen at step {e.get('seen_step')}: "
-                                         f"'{e.get('title')}' <{e.get('link')}>"))
-            extra = g[len(w):]
-            for d in extra:
-                kindname = "duplicated" if w else "unexpected"
-                same_key = [x.seq for x in g if x is not d and x.key and x.key == d.key]
-                problems.append(Mismatch(kindname, t.name, f"{kind} story {story} '{d.title}' <{d.link}> sink seq {d.seq}"
-                                         f" key {d.key}{' (same key as seq %s)' % same_key if same_key else ''}; "
-                                         f"expected {len(w)}, got {len(g)}"))
+            for e in wn[len(gn):]:
+                problems.append(Mismatch("missing", t.name, f"new {e['feed']}/{e['item']} (rev {e.get('revision')}) seen at step "
+                                         f"{e.get('seen_step')}: '{e.get('title')}' <{e.get('link')}>"))
+            for d in gn[len(wn):]:
+                problems.append(Mismatch("duplicated" if wn else "unexpected", t.name,
+                                         f"new story {story} '{d.title}' <{d.link}> sink seq {d.seq} key {d.key}; expected {len(wn)}, got {len(gn)}"))
+            # "updated": each expected update takes the first unused update message after it was seen,
+            # else it is folded into any later message of the story.
+            gu, wu = list(g.get("updated", [])), w.get("updated", [])
+            every = sorted(gn + gu, key=lambda d: (d.time, d.seq))
+            for i, e in enumerate(wu):
+                seen = parse_time(e["seen_at"]) if e.get("seen_at") else 0.0
+                d = next((x for x in gu if x.time >= seen - 0.5), None)
+                if d is not None:
+                    gu.remove(d)
+                    matches.append(Match(t.name, e, d))
+                    continue
+                cover = next((x for x in every if x.time >= seen - 0.5), None)
+                if cover is None:
+                    problems.append(Mismatch("missing", t.name, f"updated {e['feed']}/{e['item']} ({e['from_revision']}→{e['to_revision']}) "
+                                             f"seen at step {e.get('seen_step')}: '{e.get('title')}' <{e.get('link')}>"))
+                    continue
+                later = [x.get("title") for x in wu[i:]]
+                if not any(_same_title(cover.title, tt) for tt in later):
+                    problems.append(Mismatch("stale", t.name, f"updated {e['feed']}/{e['item']} folded into sink seq {cover.seq} "
+                                             f"'{cover.title}', which lacks its title '{e.get('title')}'"))
+                matches.append(Match(t.name, e, cover, folded=True))
+            for d in gu:
+                problems.append(Mismatch("duplicated" if wu else "unexpected", t.name,
+                                         f"updated story {story} '{d.title}' <{d.link}> sink seq {d.seq} key {d.key}; "
+                                         f"expected {len(wu)}, got {len(g.get('updated', []))}"))
     return matches, problems
 
 
