@@ -95,7 +95,8 @@ def main() -> int:
     started = time.monotonic()
     try:
         with h.Servers(tmp, hang_seconds=HANG_SECONDS, seed=args.seed) as servers:
-            conf = h.write_config(tmp, servers, daemon={"timeout": FEED_TIMEOUT, "connect_timeout": "1s"})
+            conf = h.write_config(tmp, servers, targets=h.all_targets(servers.sink.port),
+                                  daemon={"timeout": FEED_TIMEOUT, "connect_timeout": "1s"})
             fw = h.Feedwire(conf)
             news = servers.newsroom
             print(f"acceptance: work dir {tmp}, newsroom :{news.port}, sink :{servers.sink.port}, binary {binary}")

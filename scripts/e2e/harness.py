@@ -162,7 +162,7 @@ class ChatSink(Tool):
 
     def __init__(self, tmp: str, secret: str = WEBHOOK_SECRET, extra: Optional[List[str]] = None):
         self.log_path = os.path.join(tmp, "sink.jsonl")
-        super().__init__("chat_sink.py", ["--log", self.log_path, "--secret", secret] + (extra or []),
+        super().__init__("chat_sink.py", ["--log", self.log_path, "--secret", secret, "--matrix-token", MATRIX_TOKEN] + (extra or []),
                          os.path.join(tmp, "sink.stderr"))
 
     def records(self) -> List[Dict[str, Any]]:
@@ -247,6 +247,25 @@ def default_targets(sink_port: int) -> List[Target]:
         Target("hook", "webhook", base + "/generic/acc", "/generic/acc", {"secret": WEBHOOK_SECRET}),
         Target("discord", "discord", base + "/discord/1234567/acc-token", "/discord/1234567/acc-token"),
         Target("slack", "slack", base + "/slack/T000/B000/acc", "/slack/T000/B000/acc"),
+    ]
+
+
+#: The Matrix access token the sink requires (`chat_sink.py --matrix-token`, set by ChatSink).
+MATRIX_TOKEN = "acc-matrix-token"
+
+
+def all_targets(sink_port: int) -> List[Target]:
+    """`default_targets` plus Matrix, Telegram, ntfy, Google Chat, Teams and
+    Mattermost: every service Feedwire supports. ntfy's documented 12/min
+    is raised (`rate`) so a test burst does not wait a minute."""
+    base = f"http://127.0.0.1:{sink_port}"
+    return default_targets(sink_port) + [
+        Target("matrix", "matrix", base + "/matrix", "/matrix/", {"token": MATRIX_TOKEN, "room": "!acc:example.org"}),
+        Target("telegram", "telegram", base + "/telegram", "/telegram/", {"token": "123456:acc", "chat_id": "424242"}),
+        Target("ntfy", "ntfy", base + "/ntfy/acc-topic", "/ntfy/", {"rate": "5/1s"}),
+        Target("gchat", "gchat", base + "/gchat/ACCSPACE?key=acc-key&token=acc-token", "/gchat/", {}),
+        Target("teams", "teams", base + "/teams/acc", "/teams/", {}),
+        Target("mattermost", "mattermost", base + "/mattermost/acc", "/mattermost/", {}),
     ]
 
 
@@ -520,6 +539,79 @@ def _slack(rec, t, body, base) -> List[Delivery]:
                      raw_type="text")]
 
 
+_HTML_LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>', re.S)
+
+
+def _pairs(text: str) -> List[Tuple[str, str]]:
+    """(label, url) of every markdown, HTML or Slack link in text, in order."""
+    found = []
+    for m in _MD_LINK.finditer(text):
+        found.append((m.start(), m.group(1), m.group(2)))
+    for m in _HTML_LINK.finditer(text):
+        found.append((m.start(), html.unescape(re.sub(r"<[^>]+>", "", m.group(2))), html.unescape(m.group(1))))
+    for m in _SLACK_LINK.finditer(text):
+        found.append((m.start(), html.unescape(m.group(2)), html.unescape(m.group(1))))
+    return [(label, url) for _, label, url in sorted(found)]
+
+
+def _strings(v: Any) -> List[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        return [x for k in v for x in _strings(v[k])]
+    if isinstance(v, list):
+        return [x for i in v for x in _strings(i)]
+    return []
+
+
+def _story(base, label: str, url: Optional[str], updated: bool = False, **kw) -> Delivery:
+    upd = updated or label.startswith("Updated: ")
+    return Delivery(**base, kind="updated" if upd else "new", link=canonical_link(url), title=label.removeprefix("Updated: "), **kw)
+
+
+def _other(rec, t, body, base) -> List[Delivery]:
+    """Matrix, Telegram, ntfy, Google Chat, Teams, Mattermost: a digest ("📰 …")
+    gives one delivery per linked line; a single message its title link.
+    In-place edits (Matrix m.replace, Telegram editMessageText) are updates."""
+    path = rec.get("path", "")
+    edit = False
+    if isinstance(body.get("m.new_content"), dict):
+        body, edit = body["m.new_content"], True
+    if path.split("?")[0].endswith("/editMessageText"):
+        edit = True
+    if t.type == "matrix":
+        texts = [body.get("formatted_body") or ""]
+    else:
+        texts = _strings(body)
+    blob = "\n".join(texts)
+    if "📰" in blob:
+        return [_story(base, label, url, digest=True, raw_type="digest") for label, url in _pairs(blob)]
+    if t.type == "ntfy":
+        title = body.get("title") or ""
+        if not body.get("click"):
+            return [Delivery(**base, kind="health", link=None, title=title, raw_type="ntfy")]
+        return [_story(base, title, body.get("click"), edit)]
+    if t.type == "gchat":
+        card = ((body.get("cardsV2") or [{}])[0].get("card")) or {}
+        header = card.get("header") or {}
+        links = re.findall(r'"url":\s*"([^"]+)"', json.dumps(card))
+        if not links:
+            return [Delivery(**base, kind="health", link=None, title=header.get("title") or body.get("text"), raw_type="gchat")]
+        return [_story(base, header.get("title") or "", links[-1], edit or (header.get("subtitle") or "").startswith("Updated"))]
+    if t.type == "teams":
+        blocks = (((body.get("attachments") or [{}])[0].get("content")) or {}).get("body") or []
+        title = blocks[0].get("text", "") if blocks else ""
+        links = [u for _, u in _pairs(blob)] + re.findall(r'"url":\s*"([^"]+)"', json.dumps(body))
+        if not links:
+            return [Delivery(**base, kind="health", link=None, title=title, raw_type="teams")]
+        return [_story(base, title, links[0], edit)]
+    pairs = _pairs(blob)
+    if not pairs:
+        return [Delivery(**base, kind="health", link=None, title=blob[:200], raw_type=t.type)]
+    label, url = pairs[0]
+    return [_story(base, label, url, edit)]
+
+
 _PARSERS = {"webhook": _webhook, "discord": _discord, "slack": _slack}
 
 
@@ -539,11 +631,7 @@ def deliveries(records: List[Dict[str, Any]], targets: List[Target]) -> List[Del
         except ValueError:
             body = {}
         base = dict(target=t.name, key=_key(rec), time=parse_time(rec["time"]), seq=int(rec.get("seq", 0)), status=status)
-        parser = _PARSERS.get(t.type)
-        if parser is None:
-            out.append(Delivery(**base, kind="other", link=None, title=None, raw_type=rec.get("service", "")))
-        else:
-            out.extend(parser(rec, t, body, base))
+        out.extend(_PARSERS.get(t.type, _other)(rec, t, body, base))
     return out
 
 
