@@ -635,12 +635,15 @@ def deliveries(records: List[Dict[str, Any]], targets: List[Target]) -> List[Del
     return out
 
 
-def rejected(records: List[Dict[str, Any]], targets: List[Target]) -> List["Mismatch"]:
-    """Requests to a target that the sink refused or judged invalid/problematic."""
+def rejected(records: List[Dict[str, Any]], targets: List[Target],
+             allow: Tuple[str, ...] = ("rate_limited", "fault")) -> List["Mismatch"]:
+    """Requests to a target that the sink refused or judged invalid. Answers
+    the sink injected (verdicts in `allow`: 429s of `--rate-limit`, faults of
+    `--fail-rate`/`--down-first`) are the service's doing, not Feedwire's."""
     out = []
     for rec in records:
         t = _target_for(rec, targets)
-        if t is None:
+        if t is None or rec.get("verdict") in allow:
             continue
         status = int(rec.get("status", 0))
         if not (200 <= status < 300) or rec.get("verdict") not in (None, "ok"):
