@@ -19,8 +19,7 @@ import FeedwireSQLite
 ///   serve one feed's lookups lead with `feed_id`, so a refresh dirties a
 ///   few index pages rather than one page per item (random 64-bit keys
 ///   would scatter them); only `link_key` and `url_guid_key` are global
-///   (story lookups across feeds). Outputs sort the present items without an
-///   index: a few thousand rows.
+///   (story lookups across feeds).
 /// - `revisions`: one row per revision — what changed and the word diffs
 ///   (revision 1 of an item never edited has no row: it is the item).
 ///   Text lives in `items` only (the current revision), which keeps the file
@@ -31,6 +30,13 @@ import FeedwireSQLite
 /// - `events`: every change noticed; `outbox`: one row per (event, target);
 ///   `remote_messages`: what a service returned per (target, story);
 ///   `targets`: disabled notification targets.
+///
+/// v2: two partial indexes over the present items in output order (by
+/// published-or-first-seen, by last change). Without them every publish
+/// sorted all present items (958 ms for a 200-item output over the bench
+/// corpus); with them SQLite walks the newest rows and stops at the limit
+/// (18 ms). The expressions match `SQLiteStore.stories` exactly, which is
+/// what lets the planner use them.
 enum StoreSchema {
     static let migrations: [String] = [
         // 1: initial schema
@@ -169,6 +175,11 @@ enum StoreSchema {
             disabled_reason TEXT,
             disabled_at INTEGER
         ) WITHOUT ROWID;
+        """,
+        // 2: output order indexes
+        """
+        CREATE INDEX items_published_order ON items(COALESCE(published, first_seen) DESC, id DESC) WHERE present = 1;
+        CREATE INDEX items_changed_order ON items(last_changed DESC, id DESC) WHERE present = 1;
         """,
     ]
 
