@@ -8,7 +8,9 @@ compares them. Every comparison returns a list of `Mismatch` values (empty =
 all good) instead of raising, so a caller decides what is fatal and can
 print every problem at once.
 
-Stable API (keep it small; callers `git merge acceptance` to reuse it):
+Stable API (keep it small; callers `git merge acceptance` to reuse it).
+Servers and the daemon write `<name>.pid` files in the work directory
+while running, for a shell trap (scripts/checks/acceptance.sh):
 
     with Servers(tmp, hang_seconds=3) as servers:          # newsroom + chat_sink on port 0
         conf = write_config(tmp, servers)                   # -> Config (paths, targets)
@@ -70,6 +72,19 @@ WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 # Servers
 
 
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def exit_on_sigterm() -> None:
+    """Turns SIGTERM into SystemExit, so `with Servers(...)` and `finally`
+    blocks stop the servers and the daemon when a CI runner cancels us."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 class Tool:
     """One ../shared/tools server on 127.0.0.1, port 0; stopped with SIGTERM."""
 
@@ -80,6 +95,10 @@ class Tool:
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(TOOLS, script), "--port", "0"] + args,
             stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True)
+        # A pid file beside the logs lets a shell trap stop a server whose Python parent was killed.
+        self.pid_path = os.path.splitext(stderr_path)[0] + ".pid"
+        with open(self.pid_path, "w") as f:
+            f.write(f"{self.proc.pid}\n")
         line = self.proc.stdout.readline().decode().strip()
         if not line.isdigit():
             self.stop()
@@ -112,6 +131,7 @@ class Tool:
         if self.proc.stdout:
             self.proc.stdout.close()
         self._stderr.close()
+        _unlink(self.pid_path)
 
 
 class Newsroom(Tool):
@@ -142,7 +162,7 @@ class ChatSink(Tool):
 
     def __init__(self, tmp: str, secret: str = WEBHOOK_SECRET, extra: Optional[List[str]] = None):
         self.log_path = os.path.join(tmp, "sink.jsonl")
-        super().__init__("chat_sink.py", ["--log", self.log_path, "--secret", secret] + (extra or []),
+        super().__init__("chat_sink.py", ["--log", self.log_path, "--secret", secret, "--matrix-token", MATRIX_TOKEN] + (extra or []),
                          os.path.join(tmp, "sink.stderr"))
 
     def records(self) -> List[Dict[str, Any]]:
@@ -230,6 +250,25 @@ def default_targets(sink_port: int) -> List[Target]:
     ]
 
 
+#: The Matrix access token the sink requires (`chat_sink.py --matrix-token`, set by ChatSink).
+MATRIX_TOKEN = "acc-matrix-token"
+
+
+def all_targets(sink_port: int) -> List[Target]:
+    """`default_targets` plus Matrix, Telegram, ntfy, Google Chat, Teams and
+    Mattermost: every service Feedwire supports. ntfy's documented 12/min
+    is raised (`rate`) so a test burst does not wait a minute."""
+    base = f"http://127.0.0.1:{sink_port}"
+    return default_targets(sink_port) + [
+        Target("matrix", "matrix", base + "/matrix", "/matrix/", {"token": MATRIX_TOKEN, "room": "!acc:example.org"}),
+        Target("telegram", "telegram", base + "/telegram", "/telegram/", {"token": "123456:acc", "chat_id": "424242"}),
+        Target("ntfy", "ntfy", base + "/ntfy/acc-topic", "/ntfy/", {"rate": "5/1s"}),
+        Target("gchat", "gchat", base + "/gchat/ACCSPACE?key=acc-key&token=acc-token", "/gchat/", {}),
+        Target("teams", "teams", base + "/teams/acc", "/teams/", {}),
+        Target("mattermost", "mattermost", base + "/mattermost/acc", "/mattermost/", {}),
+    ]
+
+
 def _toml(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -288,6 +327,7 @@ class Feedwire:
         self.binary = binary or feedwire_bin()
         self.env = dict(os.environ, **(env or {}))
         self.log_path = os.path.join(os.path.dirname(conf.path), "feedwire.log")
+        self.pid_path = os.path.join(os.path.dirname(conf.path), "feedwire.pid")
         self.proc: Optional[subprocess.Popen] = None
         self._log = None
 
@@ -308,6 +348,8 @@ class Feedwire:
         self._log.flush()
         self.proc = subprocess.Popen(self._cmd("run"), stdout=self._log, stderr=subprocess.STDOUT,
                                      env=dict(self.env, **(env or {})), start_new_session=True)
+        with open(self.pid_path, "w") as f:
+            f.write(f"{self.proc.pid}\n")
         return self.proc
 
     def stop_run(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
@@ -328,6 +370,7 @@ class Feedwire:
         return rc
 
     def _close(self) -> None:
+        _unlink(self.pid_path)
         if self._log:
             self._log.write(f"--- run exited rc={self.proc.returncode if self.proc else None}\n")
             self._log.close()
@@ -392,6 +435,7 @@ def norm_title(t: Optional[str]) -> str:
     if not t:
         return ""
     t = html.unescape(t)
+    t = re.sub("[\u200b-\u200f\u2060\ufeff\u00ad]", "", t)   # joiners a formatter adds to defuse markup
     t = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~>])", r"\1", t)   # markdown escapes
     return " ".join(t.split()).strip().lower()
 
@@ -465,17 +509,107 @@ def _discord(rec, t, body, base) -> List[Delivery]:
 
 
 def _slack(rec, t, body, base) -> List[Delivery]:
+    """Slack (and Mattermost-style) bodies: `New: <url|title>` / `Updated: <url|title>` in
+    `text`; a digest has a "📰 …" header and one `• <url|label>` line per story."""
     if "payload" in body and isinstance(body["payload"], str):
         body = json.loads(body["payload"])
     text = body.get("text") or ""
-    blob = json.dumps(body.get("blocks") or [], ensure_ascii=False)
-    links = _SLACK_LINK.findall(text) or [(u, l) for u, l in _SLACK_LINK.findall(json.loads(json.dumps(blob)))]
-    kind = "updated" if re.search(r"\bUpdated\b", text) else "new"
-    if not links:
+    blocks = body.get("blocks") or []
+    header = next((b.get("text", {}).get("text", "") for b in blocks if b.get("type") == "header"), "")
+    if header.startswith("📰"):
+        out = []
+        for b in blocks:
+            for line in ((b.get("text") or {}).get("text") or "").splitlines():
+                if not line.startswith("•"):
+                    continue
+                m = _SLACK_LINK.search(line)
+                if not m:
+                    out.append(Delivery(**base, kind="health", link=None, title=line, digest=True, raw_type="digest"))
+                    continue
+                label = html.unescape(m.group(2))
+                kind = "updated" if label.startswith("Updated: ") else "new"
+                out.append(Delivery(**base, kind=kind, link=canonical_link(html.unescape(m.group(1))),
+                                    title=label.removeprefix("Updated: "), digest=True, raw_type="digest"))
+        return out
+    m = _SLACK_LINK.search(text)
+    if not m:
         return [Delivery(**base, kind="health", link=None, title=text, raw_type="text")]
-    url, label = links[0]
-    return [Delivery(**base, kind=kind, link=canonical_link(html.unescape(url)), title=html.unescape(label),
+    kind = "updated" if text.startswith("Updated") else "new"
+    return [Delivery(**base, kind=kind, link=canonical_link(html.unescape(m.group(1))), title=html.unescape(m.group(2)),
                      raw_type="text")]
+
+
+_HTML_LINK = re.compile(r'<a href="([^"]+)">(.*?)</a>', re.S)
+
+
+def _pairs(text: str) -> List[Tuple[str, str]]:
+    """(label, url) of every markdown, HTML or Slack link in text, in order."""
+    found = []
+    for m in _MD_LINK.finditer(text):
+        found.append((m.start(), m.group(1), m.group(2)))
+    for m in _HTML_LINK.finditer(text):
+        found.append((m.start(), html.unescape(re.sub(r"<[^>]+>", "", m.group(2))), html.unescape(m.group(1))))
+    for m in _SLACK_LINK.finditer(text):
+        found.append((m.start(), html.unescape(m.group(2)), html.unescape(m.group(1))))
+    return [(label, url) for _, label, url in sorted(found)]
+
+
+def _strings(v: Any) -> List[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, dict):
+        return [x for k in v for x in _strings(v[k])]
+    if isinstance(v, list):
+        return [x for i in v for x in _strings(i)]
+    return []
+
+
+def _story(base, label: str, url: Optional[str], updated: bool = False, **kw) -> Delivery:
+    upd = updated or label.startswith("Updated: ")
+    return Delivery(**base, kind="updated" if upd else "new", link=canonical_link(url), title=label.removeprefix("Updated: "), **kw)
+
+
+def _other(rec, t, body, base) -> List[Delivery]:
+    """Matrix, Telegram, ntfy, Google Chat, Teams, Mattermost: a digest ("📰 …")
+    gives one delivery per linked line; a single message its title link.
+    In-place edits (Matrix m.replace, Telegram editMessageText) are updates."""
+    path = rec.get("path", "")
+    edit = False
+    if isinstance(body.get("m.new_content"), dict):
+        body, edit = body["m.new_content"], True
+    if path.split("?")[0].endswith("/editMessageText"):
+        edit = True
+    if t.type == "matrix":
+        texts = [body.get("formatted_body") or ""]
+    else:
+        texts = _strings(body)
+    blob = "\n".join(texts)
+    if "📰" in blob:
+        return [_story(base, label, url, digest=True, raw_type="digest") for label, url in _pairs(blob)]
+    if t.type == "ntfy":
+        title = body.get("title") or ""
+        if not body.get("click"):
+            return [Delivery(**base, kind="health", link=None, title=title, raw_type="ntfy")]
+        return [_story(base, title, body.get("click"), edit)]
+    if t.type == "gchat":
+        card = ((body.get("cardsV2") or [{}])[0].get("card")) or {}
+        header = card.get("header") or {}
+        links = re.findall(r'"url":\s*"([^"]+)"', json.dumps(card))
+        if not links:
+            return [Delivery(**base, kind="health", link=None, title=header.get("title") or body.get("text"), raw_type="gchat")]
+        return [_story(base, header.get("title") or "", links[-1], edit or (header.get("subtitle") or "").startswith("Updated"))]
+    if t.type == "teams":
+        blocks = (((body.get("attachments") or [{}])[0].get("content")) or {}).get("body") or []
+        title = blocks[0].get("text", "") if blocks else ""
+        links = [u for _, u in _pairs(blob)] + re.findall(r'"url":\s*"([^"]+)"', json.dumps(body))
+        if not links:
+            return [Delivery(**base, kind="health", link=None, title=title, raw_type="teams")]
+        return [_story(base, title, links[0], edit)]
+    pairs = _pairs(blob)
+    if not pairs:
+        return [Delivery(**base, kind="health", link=None, title=blob[:200], raw_type=t.type)]
+    label, url = pairs[0]
+    return [_story(base, label, url, edit)]
 
 
 _PARSERS = {"webhook": _webhook, "discord": _discord, "slack": _slack}
@@ -497,20 +631,19 @@ def deliveries(records: List[Dict[str, Any]], targets: List[Target]) -> List[Del
         except ValueError:
             body = {}
         base = dict(target=t.name, key=_key(rec), time=parse_time(rec["time"]), seq=int(rec.get("seq", 0)), status=status)
-        parser = _PARSERS.get(t.type)
-        if parser is None:
-            out.append(Delivery(**base, kind="other", link=None, title=None, raw_type=rec.get("service", "")))
-        else:
-            out.extend(parser(rec, t, body, base))
+        out.extend(_PARSERS.get(t.type, _other)(rec, t, body, base))
     return out
 
 
-def rejected(records: List[Dict[str, Any]], targets: List[Target]) -> List["Mismatch"]:
-    """Requests to a target that the sink refused or judged invalid/problematic."""
+def rejected(records: List[Dict[str, Any]], targets: List[Target],
+             allow: Tuple[str, ...] = ("rate_limited", "fault")) -> List["Mismatch"]:
+    """Requests to a target that the sink refused or judged invalid. Answers
+    the sink injected (verdicts in `allow`: 429s of `--rate-limit`, faults of
+    `--fail-rate`/`--down-first`) are the service's doing, not Feedwire's."""
     out = []
     for rec in records:
         t = _target_for(rec, targets)
-        if t is None:
+        if t is None or rec.get("verdict") in allow:
             continue
         status = int(rec.get("status", 0))
         if not (200 <= status < 300) or rec.get("verdict") not in (None, "ok"):
@@ -577,10 +710,14 @@ def expected_alerts(state: Dict[str, Any], since_step: int = 0) -> List[Dict[str
 
 @dataclasses.dataclass
 class Match:
-    """An expected alert and the delivery that answered it (per target)."""
+    """An expected alert and the delivery that answered it (per target).
+    `folded`: an update with no message of its own, covered by a later
+    message for the same story (DeliveryPlanner folds a pending update into
+    the pending "new", and several pending updates into one)."""
     target: str
     expected: Dict[str, Any]
     delivery: Delivery
+    folded: bool = False
 
     @property
     def latency(self) -> Optional[float]:
@@ -589,45 +726,75 @@ class Match:
         return self.delivery.time - parse_time(s) if s else None
 
 
+def _same_title(a: Optional[str], b: Optional[str]) -> bool:
+    x, y = norm_title(a).rstrip("…").strip(), norm_title(b).rstrip("…").strip()
+    return bool(x) and bool(y) and (x == y or x.startswith(y) or y.startswith(x))
+
+
 def match_alerts(state: Dict[str, Any], dels: List[Delivery], targets: List[Target],
                  kinds: Tuple[str, ...] = ("new", "updated")) -> Tuple[List[Match], List[Mismatch]]:
-    """Pairs expected alerts with deliveries per target and story (in time
-    order). Returns the matches and every mismatch: `missing` (expected, not
-    delivered), `duplicated` (more deliveries than expected for a story),
-    `unexpected` (delivered for no expected alert, or not tied to any story)."""
+    """Pairs expected alerts with deliveries per target and story. Returns
+    the matches and every mismatch:
+    - `missing`: an expected "new" not delivered, or an expected update with
+      no message for its story received after the edit was seen;
+    - `duplicated`: more "new" (or "updated") messages for a story than expected;
+    - `unexpected`: delivered for no expected alert, or tied to no newsroom item;
+    - `stale`: an update folded into a message that does not carry its title.
+    An update is `folded` (a Match, not a mismatch) when a later message for
+    the story (its "new" or another update) covers it."""
     index = StoryIndex(state)
     expected = expected_alerts(state)
     matches: List[Match] = []
     problems: List[Mismatch] = []
     for t in targets:
-        mine = [d for d in dels if d.target == t.name and d.kind in kinds]
-        got: Dict[Tuple[str, str], List[Delivery]] = {}
-        for d in sorted(mine, key=lambda d: (d.time, d.seq)):
+        got: Dict[str, Dict[str, List[Delivery]]] = {}
+        for d in sorted((d for d in dels if d.target == t.name and d.kind in kinds), key=lambda d: (d.time, d.seq)):
             story = index.story(d)
             if story is None:
                 problems.append(Mismatch("unexpected", t.name, f"{d.kind} '{d.title}' <{d.link}> matches no newsroom item (sink seq {d.seq})"))
                 continue
-            got.setdefault((d.kind, story), []).append(d)
-        want: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
+            got.setdefault(story, {}).setdefault(d.kind, []).append(d)
+        want: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
         for e in expected:
             if e["kind"] in kinds:
-                want.setdefault((e["kind"], e.get("story") or e["item"]), []).append(e)
-        for k in sorted(set(got) | set(want)):
-            g, w = got.get(k, []), want.get(k, [])
-            for e, d in zip(w, g):
+                want.setdefault(e.get("story") or e["item"], {}).setdefault(e["kind"], []).append(e)
+        for story in sorted(set(got) | set(want)):
+            g, w = got.get(story, {}), want.get(story, {})
+            # "new": exactly one per story.
+            gn, wn = g.get("new", []), w.get("new", [])
+            for e, d in zip(wn, gn):
                 matches.append(Match(t.name, e, d))
-            kind, story = k
-            for e in w[len(g):]:
-                what = f"{e['from_revision']}→{e['to_revision']}" if kind == "updated" else f"rev {e.get('revision')}"
-                problems.append(Mismatch("missing", t.name, f"{kind} {e['feed']}/{e['item']} ({what}) seen at step {e.get('seen_step')}: "
-                                         f"'{e.get('title')}' <{e.get('link')}>"))
-            extra = g[len(w):]
-            for d in extra:
-                kindname = "duplicated" if w else "unexpected"
-                same_key = [x.seq for x in g if x is not d and x.key and x.key == d.key]
-                problems.append(Mismatch(kindname, t.name, f"{kind} story {story} '{d.title}' <{d.link}> sink seq {d.seq}"
-                                         f" key {d.key}{' (same key as seq %s)' % same_key if same_key else ''}; "
-                                         f"expected {len(w)}, got {len(g)}"))
+            for e in wn[len(gn):]:
+                problems.append(Mismatch("missing", t.name, f"new {e['feed']}/{e['item']} (rev {e.get('revision')}) seen at step "
+                                         f"{e.get('seen_step')}: '{e.get('title')}' <{e.get('link')}>"))
+            for d in gn[len(wn):]:
+                problems.append(Mismatch("duplicated" if wn else "unexpected", t.name,
+                                         f"new story {story} '{d.title}' <{d.link}> sink seq {d.seq} key {d.key}; expected {len(wn)}, got {len(gn)}"))
+            # "updated": each expected update takes the first unused update message after it was seen,
+            # else it is folded into any later message of the story.
+            gu, wu = list(g.get("updated", [])), w.get("updated", [])
+            every = sorted(gn + gu, key=lambda d: (d.time, d.seq))
+            for i, e in enumerate(wu):
+                seen = parse_time(e["seen_at"]) if e.get("seen_at") else 0.0
+                d = next((x for x in gu if x.time >= seen - 0.5), None)
+                if d is not None:
+                    gu.remove(d)
+                    matches.append(Match(t.name, e, d))
+                    continue
+                cover = next((x for x in every if x.time >= seen - 0.5), None)
+                if cover is None:
+                    problems.append(Mismatch("missing", t.name, f"updated {e['feed']}/{e['item']} ({e['from_revision']}→{e['to_revision']}) "
+                                             f"seen at step {e.get('seen_step')}: '{e.get('title')}' <{e.get('link')}>"))
+                    continue
+                later = [x.get("title") for x in wu[i:]]
+                if not any(_same_title(cover.title, tt) for tt in later):
+                    problems.append(Mismatch("stale", t.name, f"updated {e['feed']}/{e['item']} folded into sink seq {cover.seq} "
+                                             f"'{cover.title}', which lacks its title '{e.get('title')}'"))
+                matches.append(Match(t.name, e, cover, folded=True))
+            for d in gu:
+                problems.append(Mismatch("duplicated" if wu else "unexpected", t.name,
+                                         f"updated story {story} '{d.title}' <{d.link}> sink seq {d.seq} key {d.key}; "
+                                         f"expected {len(wu)}, got {len(g.get('updated', []))}"))
     return matches, problems
 
 
@@ -636,9 +803,11 @@ def compare_alerts(state: Dict[str, Any], dels: List[Delivery], targets: List[Ta
     return match_alerts(state, dels, targets)[1]
 
 
-def live_stories(state: Dict[str, Any], include_gone: bool = False) -> Dict[str, Dict[str, Any]]:
-    """Story id → one live item (the first seen), over every feed serving now
-    (a gone feed's items are not live unless include_gone)."""
+def live_stories(state: Dict[str, Any], include_gone: bool = True) -> Dict[str, Dict[str, Any]]:
+    """Story id → one live item (the first seen), over every feed's current
+    items. A gone (410) feed keeps its last items in the ground truth, and
+    Feedwire keeps them in outputs (stories do not vanish with their feed's
+    URL; they age out by max_age): include_gone=False leaves them out."""
     out: Dict[str, Dict[str, Any]] = {}
     for name, feed in (state.get("feeds") or {}).items():
         if feed.get("status") == "gone" and not include_gone:
@@ -680,7 +849,7 @@ def read_output(out: Output) -> Tuple[Optional[List[Dict[str, str]]], Optional[s
         return None, f"{out.path} is not valid {out.format}: {e}"
 
 
-def compare_output(out: Output, state: Dict[str, Any], include_gone: bool = False) -> List[Mismatch]:
+def compare_output(out: Output, state: Dict[str, Any], include_gone: bool = True) -> List[Mismatch]:
     """The merged feed must hold exactly one entry per live story, with the
     live canonical link (utm_* stripped) and title."""
     items, err = read_output(out)
