@@ -53,17 +53,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.dont_write_bytecode = True   # no __pycache__ beside the scripts
 sys.path.insert(0, HERE)
 import harness  # noqa: E402  (scripts/e2e/harness.py, shared with the acceptance run)
 
 CRASH_POINTS = ["fetch-before-store", "ingest-before-commit", "publish-before-rename", "delivery-before-mark"]
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MATRIX_ROOM = "!chaos:example.org"
 
 
@@ -217,16 +214,17 @@ class Daemon:
 
 
 def integrity(db: str) -> str:
+    """`PRAGMA integrity_check` on a read-only connection: it reads the WAL a
+    killed daemon left but never checkpoints it, so the restarted daemon still
+    does its own recovery."""
     if not os.path.exists(db):
         return "ok"
-    con = sqlite3.connect(f"file:{db}", uri=True, timeout=10)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
     try:
         rows = con.execute("PRAGMA integrity_check").fetchall()
         return "; ".join(r[0] for r in rows)
     finally:
         con.close()
-
-
 
 
 def foreign_keys(db: str) -> int:
@@ -247,7 +245,6 @@ class Accepted:
         self.target = target
         self.key = key
         self.span = span
-        self.replay = bool(rec.get("replay") or rec.get("duplicate_of") is not None)
 
 
 def accepted_requests(records: list[dict], targets: list, daemon: Daemon) -> tuple[list[Accepted], dict]:
