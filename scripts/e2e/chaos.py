@@ -361,6 +361,7 @@ class Chaos:
         self.crash_unreached = collections.Counter()
         self.once_finished = 0
         self.crash_turn = 0
+        self.misses = 0
         self.integrity_checks = 0
         self.integrity_problems: list[str] = []
         self.settle_problems: list[str] = []
@@ -377,7 +378,7 @@ class Chaos:
         roll = rng.random()
         # Crash points where work is waiting (right after a tick) are reached most reliably.
         if roll < (0.6 if first_after_tick else 0.3):
-            # Round robin, moving on only once a point was reached: a short run reaches every point.
+            # Round robin, moving on once a point was reached (or missed twice): a short run reaches every point.
             point = CRASH_POINTS[self.crash_turn % len(CRASH_POINTS)]
             mode = rng.choice(["run", "once"])
             # The N-th hit: any of the 7 fetches; the second target's delivery; else the first hit.
@@ -385,17 +386,18 @@ class Chaos:
             span = self.daemon.start(mode, f"crash:{point}", f"{point}:{n}")
             if not self.daemon.wait(6 if mode == "run" else 60):
                 self.daemon.kill()
-                self.crash_unreached[point] += 1
+                self.missed(point)
                 self.kills["timer-" + mode] += 1
                 self.after_kill(span)
                 return
             if span.killed:
                 span.crash_reached = True
                 self.crash_turn += 1
+                self.misses = 0
                 self.kills[f"crash:{point}"] += 1
                 self.after_kill(span)
             else:
-                self.crash_unreached[point] += 1
+                self.missed(point)
                 self.once_finished += 1
             return
         mode = "run" if roll < 0.8 else "once"
@@ -407,6 +409,13 @@ class Chaos:
         self.daemon.kill()
         self.kills["timer-" + mode] += 1
         self.after_kill(span)
+
+    def missed(self, point: str) -> None:
+        self.crash_unreached[point] += 1
+        self.misses += 1
+        if self.misses >= 2:
+            self.crash_turn += 1
+            self.misses = 0
 
     def settle(self, why: str) -> None:
         """One `feedwire once` left to finish: every feed fetched and stored by a survivor."""
@@ -557,6 +566,9 @@ def report(chaos: Chaos, reader: MergedFeedReader, servers, conf, elapsed: float
     if not sink_ok:
         problems.append("sink: chat_sink.py summary --check failed:\n" + sink_text)
     problems += [f"settle: {x}" for x in chaos.settle_problems]
+    never = [p for p in CRASH_POINTS if not chaos.kills.get(f"crash:{p}")]
+    if never:
+        problems.append(f"crash points: never reached in the wired daemon: {', '.join(never)}")
     if crash_logged != crash_kills:
         problems.append(f"crash points: {crash_kills} processes died at an armed crash point, {crash_logged} said so")
     if problems:
