@@ -184,6 +184,10 @@ def main() -> int:
                            f"{len(matches) - folded} delivered as expected + {folded} updates folded into a later message, "
                            f"steps 0..{state['step']}", problems)
             run.mismatches("no request refused or judged invalid by the sink", h.rejected(records, conf.targets))
+            # The targets subscribe to new and updated only: any other message is a stray.
+            run.mismatches("no message other than new/updated stories", [
+                h.Mismatch("unexpected", d.target, f"{d.kind} message (sink seq {d.seq}): {str(d.title)[:160]}")
+                for d in dels if d.kind not in ("new", "updated")])
             injected = [r for r in records if r.get("verdict") in ("rate_limited", "fault")]
             if injected:
                 print(f"  info  {len(injected)} answers injected by the sink (429 / faults), retried by Feedwire")
