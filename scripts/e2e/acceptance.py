@@ -143,6 +143,8 @@ def main() -> int:
             # ---- phase 2: `feedwire run` -------------------------------------------------
             print(f"phase 2: `feedwire run` (1 s intervals), {args.run_steps} ticks every {args.tick_seconds:g}s")
             fw.start_run()
+            lagging = []
+            last_fault = -10
             time.sleep(2)
             for _ in range(args.run_steps):
                 if fw.proc.poll() is not None:
@@ -160,7 +162,19 @@ def main() -> int:
                     for name in seen_fail:
                         if st.get(name, {}).get("consecutiveErrors", 0) > 0:
                             seen_fail[name] = True
+                # Just before the next tick (≥ 2 poll intervals later) the merged feeds show this step.
+                # Not while a feed fails or just after (its items wait for the fault and the backoff to end).
+                now_state = news.state(events=0)
+                if faulty_feeds(now_state) - {"digest"}:
+                    last_fault = r["step"]
+                if args.tick_seconds >= 2.5 and r["step"] - last_fault > 2:
+                    for o in conf.outputs:
+                        lag = h.compare_output(o, now_state)
+                        if lag:
+                            lagging.append((r["step"], o.name, lag))
             run.check(fw.proc.poll() is None, "daemon still running after the run phase")
+            run.mismatches(f"merged feeds show each step {args.tick_seconds:g}s after it (1 s polls)",
+                           [h.Mismatch(p.kind, p.target, f"step {s}: {p.detail}") for s, _, ps in lagging for p in ps])
 
             # Let the last fetches' notifications arrive (bounded), then stop.
             def settled() -> bool:
