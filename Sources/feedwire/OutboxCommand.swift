@@ -21,7 +21,7 @@ struct OutboxOptions: ParsableArguments {
     var ids: [Int64] = []
 
     /// The outbox and the configured notifier names (empty when only --state was given and no config is readable).
-    func open() throws -> (DeliveryQueue, [String]) {
+    func open(writing: Bool) throws -> (DeliveryQueue, [String]) {
         var names: [String] = []
         var path = state
         if path == nil {
@@ -31,7 +31,7 @@ struct OutboxOptions: ParsableArguments {
         } else if let loaded = try? ConfigLoader.load(path: config.path) {
             names = loaded.config.notifiers.map(\.name)
         }
-        return (try WebhookTransport.openOutbox(path: path!), names)
+        return (try WebhookTransport.openOutbox(path: path!, writing: writing), names)
     }
 }
 
@@ -42,7 +42,7 @@ struct OutboxListCommand: ParsableCommand {
     @Option(name: .long, help: "At most this many rows.") var limit = 100
 
     func run() throws {
-        let (outbox, names) = try options.open()
+        let (outbox, names) = try options.open(writing: false)
         let states: [OutboxState] = all ? OutboxState.allCases : [.pending, .dead]
         print(try OutboxAdmin.list(outbox, target: options.target, ids: options.ids, states: states, limit: limit,
                                    targets: names, now: SystemClock().timestamp))
@@ -55,7 +55,7 @@ struct OutboxRetryCommand: ParsableCommand {
     @OptionGroup var options: OutboxOptions
 
     func run() throws {
-        let (outbox, names) = try options.open()
+        let (outbox, names) = try options.open(writing: true)
         print(try OutboxAdmin.retry(outbox, target: options.target, ids: options.ids, targets: names, now: SystemClock().timestamp))
     }
 }
@@ -65,7 +65,7 @@ struct OutboxDropCommand: ParsableCommand {
     @OptionGroup var options: OutboxOptions
 
     func run() throws {
-        let (outbox, _) = try options.open()
+        let (outbox, _) = try options.open(writing: true)
         do {
             print(try OutboxAdmin.drop(outbox, target: options.target, ids: options.ids, now: SystemClock().timestamp))
         } catch let e as OutboxAdmin.Failure {

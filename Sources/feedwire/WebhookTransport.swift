@@ -12,10 +12,14 @@ enum WebhookTransport {
         }
     }
 
-    /// WIRING GAP (notify branch): the SQLite store is not on main yet. When
-    /// it lands this becomes `try SQLiteStore(path: path, mode: .writer)`
-    /// (it conforms to `DeliveryQueue`).
-    static func openOutbox(path: String) throws -> DeliveryQueue {
-        throw CommandFailure.cannotStart("this build has no state store yet (SQLiteStore); cannot open the outbox in \(path)")
+    /// The outbox in the state database. Listing opens it as a reader, so
+    /// it works while the daemon runs; retry and drop change rows and take
+    /// the single-writer lock (the daemon must be stopped: its error says so).
+    static func openOutbox(path: String, writing: Bool) throws -> DeliveryQueue {
+        do {
+            return try SQLiteStore(path: path, mode: writing ? .writer : .reader)
+        } catch {
+            throw CommandFailure.cannotStart("feedwire outbox: \(error)")
+        }
     }
 }

@@ -51,6 +51,9 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     // Confined to `storeQueue`.
     private var quietPending: [(feed: String, record: FetchRecord)] = []
     private var quietTimer: DispatchSourceTimer?
+    /// Scheduler decisions not yet written (`noteNextDue`), flushed in one
+    /// transaction per wave rather than one per refresh.
+    private let pendingDues = Mutex<[String: Timestamp?]>([:])
 
     /// - Parameters:
     ///   - parse: the feed parser (`FeedParser.parse`); injectable for tests.
@@ -195,21 +198,29 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
             quietPending.append((feed, record))
             if quietPending.count >= quietBatchLimit {
                 flushQuiet()
-            } else if quietTimer == nil {
-                let timer = DispatchSource.makeTimerSource(queue: storeQueue)
-                timer.setEventHandler { [weak self] in self?.flushQuiet() }
-                timer.schedule(deadline: .now() + quietFlushDelay)
-                timer.resume()
-                quietTimer = timer
+            } else {
+                armQuietTimer()
             }
         }
     }
 
-    /// Writes the waiting quiet polls in one transaction. On the store queue.
+    /// Makes sure a batched write happens within `quietFlushDelay`. On the store queue.
+    private func armQuietTimer() {
+        guard quietTimer == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: storeQueue)
+        timer.setEventHandler { [weak self] in self?.flushQuiet() }
+        timer.schedule(deadline: .now() + quietFlushDelay)
+        timer.resume()
+        quietTimer = timer
+    }
+
+    /// Writes the waiting quiet polls in one transaction, and the noted due
+    /// times. On the store queue.
     private func flushQuiet() {
         dispatchPrecondition(condition: .onQueue(storeQueue))
         quietTimer?.cancel()
         quietTimer = nil
+        writeNextDue()
         guard !quietPending.isEmpty else { return }
         let batch = quietPending
         quietPending.removeAll(keepingCapacity: true)
@@ -248,8 +259,44 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
         }
     }
 
+    /// Remembers when `feed` is due next; `flushNextDue` writes it.
+    public func noteNextDue(_ feed: String, at: Double?) {
+        pendingDues.withLock { $0[feed] = at.map { Timestamp(unix: $0) } }
+    }
+
+    /// Writes the noted due times in one transaction, on the store queue.
+    /// Called when a wave of refreshes has settled and at shutdown. With
+    /// quiet-poll batching on, the write joins the next batched write (at
+    /// most `quietFlushDelay` later): once 10,000 feeds' polls spread out, a
+    /// wave settles after nearly every refresh, and a transaction (an
+    /// fsync) each time cost as much as the 304s did.
+    public func flushNextDue() {
+        storeQueue.async { [self] in
+            if quietFlushDelay > 0 {
+                armQuietTimer()
+            } else {
+                writeNextDue()
+            }
+        }
+    }
+
+    /// Writes the noted due times now. On the store queue.
+    private func writeNextDue() {
+        let dues = pendingDues.withLock { dues in
+            defer { dues = [:] }
+            return dues
+        }
+        guard !dues.isEmpty else { return }
+        do {
+            try store.setNextDue(dues)
+        } catch {
+            logger.warning("could not record the next poll times in the state database: \(error); `feedwire status` shows older ones")
+        }
+    }
+
     public func shutdown(deadline: Double, completion: @escaping @Sendable () -> Void) {
         stopping.withLock { $0 = true }
+        flushNextDue()
         // In-flight refreshes finish on their own (the runner waited for
         // them up to the grace); drain the store queue so the last
         // transaction — and the waiting quiet polls — are committed before

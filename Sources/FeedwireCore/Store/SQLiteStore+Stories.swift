@@ -8,28 +8,36 @@ extension SQLiteStore: StoryReader {
     public func stories(_ query: StoryQuery) throws -> [StoryEntry] {
         if let feeds = query.feeds, feeds.isEmpty { return [] }
         return try locked {
-            let (feedFilterI, feedValues) = SQLiteStore.feedFilter("f", query.feeds)
-            let (feedFilterJ, _) = SQLiteStore.feedFilter("g", query.feeds)
-            // Spelled exactly as the indexes of schema migration 2, so the query walks one of them.
-            let sortKey = query.sort == .changed ? "i.last_changed" : "COALESCE(i.published, i.first_seen)"
-            var values: [SQLiteValue] = feedValues + feedValues
-            var sql = """
-                SELECT \(SQLiteStore.itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id
-                WHERE i.present = 1 \(feedFilterI)
-                  AND i.id = (SELECT min(j.id) FROM items j JOIN feeds g ON g.id = j.feed_id
-                              WHERE j.story_id = i.story_id AND j.present = 1 \(feedFilterJ))
-                """
-            if let notBefore = query.notBefore {
-                sql += " AND \(sortKey) >= ?"
-                values.append(.integer(notBefore.seconds))
-            }
-            sql += " ORDER BY \(sortKey) DESC, i.id DESC LIMIT ?"
-            values.append(.int(max(0, query.limit)))
+            let (sql, values) = SQLiteStore.storiesSQL(query)
             let records = try db.query(sql, values, SQLiteStore.decodeRecord)
             return try records.map { record in
                 StoryEntry(item: record, sources: try sourcesLocked(story: record.storyID, first: record, feeds: query.feeds))
             }
         }
+    }
+
+    /// The statement behind `stories`. Its sort expressions must stay
+    /// identical to the output order indexes of schema v2
+    /// (`items_published_order`, `items_changed_order`), or SQLite sorts
+    /// every present item again on each publish.
+    static func storiesSQL(_ query: StoryQuery) -> (String, [SQLiteValue]) {
+        let (feedFilterI, feedValues) = feedFilter("f", query.feeds)
+        let (feedFilterJ, _) = feedFilter("g", query.feeds)
+        let sortKey = query.sort == .changed ? "i.last_changed" : "COALESCE(i.published, i.first_seen)"
+        var values: [SQLiteValue] = feedValues + feedValues
+        var sql = """
+            SELECT \(itemColumns) FROM items i JOIN feeds f ON f.id = i.feed_id
+            WHERE i.present = 1 \(feedFilterI)
+              AND i.id = (SELECT min(j.id) FROM items j JOIN feeds g ON g.id = j.feed_id
+                          WHERE j.story_id = i.story_id AND j.present = 1 \(feedFilterJ))
+            """
+        if let notBefore = query.notBefore {
+            sql += " AND \(sortKey) >= ?"
+            values.append(.integer(notBefore.seconds))
+        }
+        sql += " ORDER BY \(sortKey) DESC, i.id DESC LIMIT ?"
+        values.append(.int(max(0, query.limit)))
+        return (sql, values)
     }
 
     public func events(afterID: Int64, limit: Int) throws -> [EventWithItem] {

@@ -19,8 +19,7 @@ import FeedwireSQLite
 ///   serve one feed's lookups lead with `feed_id`, so a refresh dirties a
 ///   few index pages rather than one page per item (random 64-bit keys
 ///   would scatter them); only `link_key` and `url_guid_key` are global
-///   (story lookups across feeds). Outputs read the newest present items
-///   through the partial indexes of migration 2 (see there).
+///   (story lookups across feeds).
 /// - `revisions`: one row per revision — what changed and the word diffs
 ///   (revision 1 of an item never edited has no row: it is the item).
 ///   Text lives in `items` only (the current revision), which keeps the file
@@ -31,6 +30,16 @@ import FeedwireSQLite
 /// - `events`: every change noticed; `outbox`: one row per (event, target);
 ///   `remote_messages`: what a service returned per (target, story);
 ///   `targets`: disabled notification targets.
+///
+/// v2: two partial indexes over the present items in output order (by
+/// published-or-first-seen, by last change). Without them every publish
+/// sorted all present items (958 ms for a 200-item output over the bench
+/// corpus); with them SQLite walks the newest rows and stops at the limit
+/// (18 ms). The expressions match `SQLiteStore.stories` exactly, which is
+/// what lets the planner use them.
+///
+/// v3: `outbox.sent_key`, the key a row last went out under (see
+/// `OutboxMessage.sentKey`).
 enum StoreSchema {
     static let migrations: [String] = [
         // 1: initial schema
@@ -170,15 +179,18 @@ enum StoreSchema {
             disabled_at INTEGER
         ) WITHOUT ROWID;
         """,
-        // 2: outputs walk the newest present items instead of sorting them all.
-        // At 10,000 feeds (300,000 present items) the merged feed's query
-        // sorted every present item in a temporary B-tree: ~1 s of CPU per
-        // publishing pass (bench-load). These match `stories(_:)`'s two
-        // ORDER BY clauses exactly (SQLite uses an index on an expression
-        // only for the same expression), so the query stops after `limit`.
+        // 2: output order indexes
         """
-        CREATE INDEX items_present_recency ON items(COALESCE(published, first_seen) DESC, id DESC) WHERE present = 1;
-        CREATE INDEX items_present_changed ON items(last_changed DESC, id DESC) WHERE present = 1;
+        CREATE INDEX items_published_order ON items(COALESCE(published, first_seen) DESC, id DESC) WHERE present = 1;
+        CREATE INDEX items_changed_order ON items(last_changed DESC, id DESC) WHERE present = 1;
+        """,
+        // 3: the idempotency key a row was last sent under (a digest's, or its
+        // own), written before the request goes out: a message in flight when
+        // the process died is sent again as it was — the same rows under the
+        // same key — instead of regrouped under a new key the receiver cannot
+        // recognise as a replay.
+        """
+        ALTER TABLE outbox ADD COLUMN sent_key TEXT;
         """,
     ]
 

@@ -149,6 +149,25 @@ import Testing
         #expect(try h.state("b").lastOutcome == .notModified)
     }
 
+    @Test func dueTimesJoinTheBatchedWrite() throws {
+        let h = try Harness()
+        h.pipeline.noteNextDue("a", at: 1_800_000_000)
+        h.pipeline.flushNextDue()
+        _ = h.refresh("b")  // passes the store queue after flushNextDue's block
+        #expect(try h.state("a").nextDue != Timestamp(seconds: 1_800_000_000))
+        h.pipeline.flush()
+        #expect(try h.state("a").nextDue == Timestamp(seconds: 1_800_000_000))
+        #expect(try h.state("b").lastOutcome == .notModified)
+    }
+
+    @Test func withoutBatchingDueTimesAreWrittenAtOnce() throws {
+        let h = try Harness(delay: 0)
+        h.pipeline.noteNextDue("a", at: 1_800_000_000)
+        h.pipeline.flushNextDue()
+        _ = h.refresh("b")
+        #expect(try h.state("a").nextDue == Timestamp(seconds: 1_800_000_000))
+    }
+
     @Test func noDelayWritesEveryPollAtOnce() throws {
         let h = try Harness(delay: 0)
         _ = h.refresh("a")

@@ -18,19 +18,6 @@ import Testing
         #expect(h.store.ping())
     }
 
-    /// Outputs read the newest present items through an index (schema 2):
-    /// sorting every present item cost ~1 s per pass at 10,000 feeds.
-    @Test(arguments: [("COALESCE(i.published, i.first_seen)", "items_present_recency"),
-                      ("i.last_changed", "items_present_changed")])
-    func outputsWalkAnIndexInsteadOfSorting(sortKey: String, index: String) throws {
-        let h = try TrackHarness()
-        let plan = try h.store.db.query(
-            "EXPLAIN QUERY PLAN SELECT i.id FROM items i WHERE i.present = 1 ORDER BY \(sortKey) DESC, i.id DESC LIMIT 5",
-            [], { $0.text(3) }).joined(separator: "\n")
-        #expect(plan.contains(index))
-        #expect(!plan.contains("TEMP B-TREE"))
-    }
-
     @Test func aDatabaseFromANewerFeedwireIsRefused() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("state.db")
