@@ -73,7 +73,12 @@ final class ConfigSection {
     func string(_ key: String, allowEmpty: Bool = true) -> String? {
         guard let v = value(key) else { return nil }
         guard let s = v.string else {
-            wrongType(key, v, expected: "a string", suggestion: v.integer.map { "write \(key) = \"\($0)\"" })
+            // The hint is computed apart: `v.integer.map { … }` inline here
+            // crashes Swift 6.3's optimizer ("Found outside of lifetime use")
+            // in release builds.
+            var hint: String?
+            if case let .integer(i) = v.kind { hint = "write \(key) = \"\(i)\"" }
+            wrongType(key, v, expected: "a string", suggestion: hint)
             return nil
         }
         if !allowEmpty && s.trimmingSpaces().isEmpty {
