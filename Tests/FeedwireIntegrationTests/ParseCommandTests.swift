@@ -125,16 +125,19 @@ import Testing
         }
     }
 
-    /// What the direct reading does not take goes to ArgumentParser, with its exit codes.
-    @Test(arguments: [
-        (["parse", "--json", "--bogus", "FILE"], Int32(2)),
+    /// Argument lists ParseCommand.direct leaves to ArgumentParser, and the exit code it gives.
+    static let argumentParserCases: [(arguments: [String], code: Int32)] = [
+        (["parse", "--json", "--bogus", "FILE"], 2),
         (["parse", "--json", "FILE", "--base"], 2),
         (["parse", "--json", "--base", "--json", "FILE"], 2),
         (["parse", "--json=yes", "FILE"], 2),
         (["parse", "-x", "FILE"], 2),
         (["parse", "--help"], 0),
         (["parse", "--json", "--", "FILE"], 0),
-    ])
+    ]
+
+    /// What the direct reading does not take goes to ArgumentParser, with its exit codes.
+    @Test(arguments: ParseCommandTests.argumentParserCases)
     func argumentParserStillDecidesTheRest(_ arguments: [String], _ expected: Int32) throws {
         let file = fixture("rss20-full.xml")
         let (code, lines) = try run(arguments.map { $0 == "FILE" ? file : $0 })
