@@ -87,10 +87,9 @@ struct PublishBenchmark {
     /// End to end (the figure): a store of 100,000 items (200 feeds
     /// × 500, filled through `SQLiteStore.refresh`, the daemon's own path),
     /// then one 200-item merged RSS output published from it, with the time
-    /// split into store query, render and write. Measured twice: with the
-    /// schema as it is, and after adding the partial expression indexes that
-    /// let SQLite walk the newest present items in order instead of sorting
-    /// every item (added here with the sqlite3 CLI; a suggestion for the store).
+    /// split into store query, render and write. Schema v2's partial
+    /// expression indexes let SQLite walk the newest present items in order
+    /// instead of sorting every item (958 ms before them, on this machine).
     @Test func regenerateFrom100kItemStore() throws {
         let dir = TemporaryDirectory(prefix: "feedwire-bench-store")
         let dbPath = dir.file("state.db")
