@@ -74,6 +74,16 @@ public final class InMemoryDeliveryQueue: DeliveryQueue {
         }
     }
 
+    public func markSending(_ ids: [Int64], key: String) throws {
+        state.withLock { s in
+            for id in ids {
+                guard var r = s.rows[id], r.state == .pending else { continue }
+                r.sentKey = key
+                s.rows[id] = r
+            }
+        }
+    }
+
     public func markRetry(_ id: Int64, attempts: Int, notBefore: Timestamp, error: String) throws {
         state.withLock { s in
             guard var r = s.rows[id], r.state == .pending else { return }

@@ -45,12 +45,16 @@ struct RunCommand: ParsableCommand {
                     retention.start()
                     publisher.publishIfDirty()
                 },
-                afterRefresh: { _, report, _ in
+                afterRefresh: { feed, report, state in
+                    pipeline.noteNextDue(feed.name, at: state.nextDue)
                     if report.newItems > 0 || report.updatedItems > 0 || report.outcome != .notModified {
                         delivery.wake()
                     }
                 },
-                settled: { publisher.publishIfDirty() },
+                settled: {
+                    pipeline.flushNextDue()
+                    publisher.publishIfDirty()
+                },
                 reloaded: { _, new in parts.reconfigure(new) },
                 storeHealthy: { pipeline.storeHealthy }),
             storedState: { names in parts.storedPollStates(names) },

@@ -37,6 +37,18 @@ grep -q '^ExecStart=/usr/local/bin/feedwire run --config /etc/feedwire/feeds.con
   exit 1
 }
 
+# The unit must match what `feedwire run` does (DaemonRunner): it sends
+# READY=1/RELOADING=1/STOPPING=1 itself (Type=notify), pings WATCHDOG=1 at
+# half of WATCHDOG_USEC (so WatchdogSec= must be set to be useful), reloads
+# on SIGHUP, and needs shutdown_grace (10 s) + 5 components x 5 s = 35 s to
+# stop in the worst case.
+for want in '^Type=notify$' '^NotifyAccess=main$' '^ExecReload=/bin/kill -HUP \$MAINPID$' '^WatchdogSec=[1-9]'; do
+  grep -q "$want" "$unit" || { echo "systemd.sh: the unit lacks $want" >&2; exit 1; }
+done
+stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
+[ -n "$stop" ] && [ "$stop" -ge 35 ] || {
+  echo "systemd.sh: TimeoutStopSec must be at least 35s (shutdown_grace 10 s + 5 components x 5 s); found '${stop:-none}'" >&2; exit 1; }
+
 mkdir -p "$root/usr/lib/systemd" "$root/usr/bin"
 cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
 cp /bin/kill "$root/usr/bin/kill"

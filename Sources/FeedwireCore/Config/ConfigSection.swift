@@ -72,13 +72,17 @@ final class ConfigSection {
 
     func string(_ key: String, allowEmpty: Bool = true) -> String? {
         guard let v = value(key) else { return nil }
-        guard let s = v.string else {
-            // The hint is computed apart: `v.integer.map { … }` inline here
-            // crashes Swift 6.3's optimizer ("Found outside of lifetime use")
-            // in release builds.
-            var hint: String?
-            if case let .integer(i) = v.kind { hint = "write \(key) = \"\(i)\"" }
-            wrongType(key, v, expected: "a string", suggestion: hint)
+        // A switch over the kind rather than `v.string` then `v.integer.map`:
+        // Swift 6.3.1's optimizer (CopyPropagation, -O) crashed on that form.
+        let s: String
+        switch v.kind {
+        case let .string(text):
+            s = text
+        case let .integer(i):
+            wrongType(key, v, expected: "a string", suggestion: "write \(key) = \"\(i)\"")
+            return nil
+        default:
+            wrongType(key, v, expected: "a string", suggestion: nil)
             return nil
         }
         if !allowEmpty && s.trimmingSpaces().isEmpty {

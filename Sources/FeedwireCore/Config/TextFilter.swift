@@ -24,6 +24,12 @@ public struct TextFilter: @unchecked Sendable {
         self.exclude = try exclude.map(TextFilter.compile)
     }
 
+    /// A filter without patterns: everything passes.
+    public init() {
+        include = []
+        exclude = []
+    }
+
     /// No patterns: everything passes.
     public var isEmpty: Bool { include.isEmpty && exclude.isEmpty }
 

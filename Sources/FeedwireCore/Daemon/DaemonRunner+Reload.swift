@@ -42,6 +42,14 @@ extension DaemonRunner {
         lastStatusSentAt = clock.now()
     }
 
+    /// How soon a feed added by a reload (or given a new url) is first
+    /// polled: within `addedFeedSpread`, spread so a reload adding many
+    /// feeds does not poll them all at once — but never later than the
+    /// feed's own interval.
+    func addedSpread(_ feed: FeedConfig) -> Double {
+        min(options.addedFeedSpread, policy.configuredInterval(feedInterval: feed.interval))
+    }
+
     /// Installs a valid new configuration.
     func apply(_ new: FeedwireConfig, now: Double) {
         let old = config
@@ -94,7 +102,7 @@ extension DaemonRunner {
                 let state = states[name] ?? FeedPollState()
                 if state.isFailing { failing.insert(name) }
                 metrics.seedFeed(name, state: state)
-                scheduleFirst(feed, now: now, spread: options.addedFeedSpread)
+                scheduleFirst(feed, now: now, spread: addedSpread(feed))
                 if let at = due.due(of: name) {
                     logger.info("added; first poll in \(DurationText.format(at - now))", metadata: meta(name))
                 } else if !due.isInFlight(name) {
@@ -110,7 +118,7 @@ extension DaemonRunner {
                 gone.remove(name)
                 if !due.isInFlight(name) {
                     // A refresh in flight sees the change when it completes and reschedules at once.
-                    let at = now + Double.random(in: 0..<max(options.addedFeedSpread, 0.001), using: &rng)
+                    let at = now + Double.random(in: 0..<max(addedSpread(feed), 0.001), using: &rng)
                     due.schedule(name, at: at)
                     state.nextDue = at
                 }

@@ -200,11 +200,16 @@ public final class DaemonRunner: @unchecked Sendable {
             metrics.seedFeed(feed.name, state: state)
             if state.isFailing { failing.insert(feed.name) }
             scheduleFirst(feed, now: now, spread: nil)
+            if state.isFailing, !gone.contains(feed.name) {
+                // A restart must not hide a failing feed until its backed-off retry, which may be hours away.
+                logStillFailing(feed, state: states[feed.name] ?? state, now: now)
+            }
         }
         phase = .running
         let disabled = config.feeds.count - enabled.count
         var line = "started: \(enabled.count) feeds"
         if disabled > 0 { line += " (\(disabled) disabled in feeds.conf)" }
+        if !failing.isEmpty { line += ", \(failing.count) failing since the last run" }
         if firstSync.isActive { line += "; first sync of \(firstSync.total) feeds never fetched" }
         if let next = due.nextDue { line += "; next poll in \(DurationText.format(next - now))" }
         logger.info("\(line)")
@@ -387,32 +392,21 @@ public final class DaemonRunner: @unchecked Sendable {
         let meta: Logger.Metadata = ["feed": .string(feed.name)]
         let next = state.nextDue.map { "next poll in \(DurationText.format($0 - now))" } ?? "not scheduled"
         let why = decision.reason == .interval ? "" : " (\(decision.reason.rawValue))"
-        if let target = report.movedTo, target != previousMove, state.movedTo == target {
-            logger.warning("moved permanently to \(target); fetching that address from now on. Update url in feeds.conf (line \(feed.line))",
-                           metadata: meta)
+        let n = state.consecutiveFailures
+        // Every failure is counted in metrics; the log says it at 1, 2, 4, 8 … so a feed down for days does not flood it.
+        for line in RefreshLog.lines(feed: feed, report: report, state: state, previousFailures: previousFailures,
+                                     previousMove: previousMove, schedule: next + why, quietRepeat: n & (n - 1) != 0) {
+            logger.log(level: line.level, "\(line.message)", metadata: meta)
         }
-        switch report.outcome {
-        case .changed, .notModified:
-            if previousFailures > 0 {
-                logger.info("recovered after \(previousFailures) failed \(previousFailures == 1 ? "attempt" : "attempts"); \(next)",
-                            metadata: meta)
-            }
-            if report.newItems > 0 || report.updatedItems > 0 {
-                logger.info("\(report.newItems) new, \(report.updatedItems) updated; \(next)\(why)", metadata: meta)
-            } else {
-                let what = report.outcome == .notModified ? "not modified" : "no changes"
-                logger.debug("\(what); \(next)\(why)", metadata: meta)
-            }
-        case .failed:
-            let n = state.consecutiveFailures
-            let message = report.failure ?? "refresh failed"
-            // Every failure is counted in metrics; the log says it at 1, 2, 4, 8 … so a feed down for days does not flood it.
-            let level: Logger.Level = n & (n - 1) == 0 ? .warning : .debug
-            logger.log(level: level, "\(message) (failure \(n) in a row); \(next)\(why)", metadata: meta)
-        case .gone:
-            logger.error("\(state.goneURL ?? feed.url) answered \(report.httpStatus ?? 410) Gone: the publisher removed this feed. Polling stopped; remove it from feeds.conf (line \(feed.line)), or change its url to poll it again",
-                         metadata: meta)
-        }
+    }
+
+    /// At start: a feed whose last refresh (before the restart) failed.
+    func logStillFailing(_ feed: FeedConfig, state: FeedPollState, now: Double) {
+        let n = state.consecutiveFailures
+        let error = state.lastError.map { RefreshLog.withoutSubject($0, feed: feed.name) } ?? "the last refresh failed"
+        let next = state.nextDue.map { "next attempt in \(DurationText.format(max(0, $0 - now)))" } ?? "not scheduled"
+        logger.warning("failing since before this start (\(n) \(n == 1 ? "failure" : "failures") in a row): \(error); \(next)",
+                       metadata: ["feed": .string(feed.name)])
     }
 
     func applyLogLevel(_ text: String) {

@@ -32,6 +32,9 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     private let stopping = Mutex(false)
     /// The last store operation succeeded (feeds `/healthz` and the watchdog).
     private let storeOK = Atomic<Bool>(true)
+    /// Scheduler decisions not yet written (`noteNextDue`), flushed in one
+    /// transaction per wave rather than one per refresh.
+    private let pendingDues = Mutex<[String: Timestamp?]>([:])
 
     /// - Parameters:
     ///   - parse: the feed parser (`FeedParser.parse`); injectable for tests.
@@ -155,8 +158,31 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
         }
     }
 
+    /// Remembers when `feed` is due next; `flushNextDue` writes it.
+    public func noteNextDue(_ feed: String, at: Double?) {
+        pendingDues.withLock { $0[feed] = at.map { Timestamp(unix: $0) } }
+    }
+
+    /// Writes the noted due times in one transaction, on the store queue.
+    /// Called when a wave of refreshes has settled and at shutdown.
+    public func flushNextDue() {
+        storeQueue.async { [self] in
+            let dues = pendingDues.withLock { dues in
+                defer { dues = [:] }
+                return dues
+            }
+            guard !dues.isEmpty else { return }
+            do {
+                try store.setNextDue(dues)
+            } catch {
+                logger.warning("could not record the next poll times in the state database: \(error); `feedwire status` shows older ones")
+            }
+        }
+    }
+
     public func shutdown(deadline: Double, completion: @escaping @Sendable () -> Void) {
         stopping.withLock { $0 = true }
+        flushNextDue()
         // In-flight refreshes finish on their own (the runner waited for
         // them up to the grace); drain the store queue so the last
         // transaction is committed before the store closes.

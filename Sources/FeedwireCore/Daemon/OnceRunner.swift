@@ -61,9 +61,13 @@ public final class OnceRunner: @unchecked Sendable {
             for feed in config.feeds where feed.enabled {
                 if stored[feed.name]?.isGone(configured: feed.url) == true {
                     skipped.withLock { $0.append(feed.name) }
-                    logger.warning("skipped: it answered 410 Gone earlier; change its url in feeds.conf to poll it again",
+                    logger.warning("skipped: disabled since it answered 410 Gone; remove it from feeds.conf (line \(feed.line)), or change its url to poll it again",
                                    metadata: ["feed": .string(feed.name)])
                     continue
+                }
+                if let state = stored[feed.name], let to = state.movedTo, state.movedFrom == feed.url {
+                    logger.warning("moved permanently to \(to); fetching that address. Update url in feeds.conf (line \(feed.line))",
+                                   metadata: ["feed": .string(feed.name)])
                 }
                 feeds[feed.name] = feed
                 due.schedule(feed.name, at: now)
@@ -87,15 +91,16 @@ public final class OnceRunner: @unchecked Sendable {
             guard var feed = feeds[name] else { continue }
             let configured = feed
             feed.url = stored[name]?.effectiveURL(configured: feed.url) ?? feed.url
+            let startedAt = clock.now()
             refresher.refresh(feed: feed) { [self] report in
                 queue.async { [self] in
-                    due.finish(name, next: nil, now: clock.now())
+                    let now = clock.now()
+                    due.finish(name, next: nil, now: now)
                     reports[name] = report
-                    if case .progress = progress.record(name, failed: report.outcome == .failed, now: clock.now()) {
+                    log(configured, report: report, startedAt: startedAt, now: now)
+                    let failed = report.outcome == .failed || report.outcome == .gone
+                    if case .progress = progress.record(name, failed: failed, now: now) {
                         logger.info("\(progress.summary)")
-                    }
-                    if report.outcome == .failed {
-                        logger.warning("\(report.failure ?? "refresh failed")", metadata: ["feed": .string(name)])
                     }
                     afterRefresh(configured, report)
                     if due.inFlightCount == 0 && due.scheduledCount == 0 {
@@ -105,6 +110,19 @@ public final class OnceRunner: @unchecked Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The same lines as the daemon's (`RefreshLog`): every failure at
+    /// warning, a 410 at error, a permanent redirect with the advice to
+    /// update feeds.conf, new/updated counts at info, "not modified" at debug.
+    private func log(_ feed: FeedConfig, report: RefreshReport, startedAt: Double, now: Double) {
+        let before = stored[feed.name] ?? FeedPollState()
+        var after = before
+        after.record(report, configuredURL: feed.url, startedAt: startedAt, now: now)
+        for line in RefreshLog.lines(feed: feed, report: report, state: after, previousFailures: before.consecutiveFailures,
+                                     previousMove: before.movedTo, schedule: nil) {
+            logger.log(level: line.level, "\(line.message)", metadata: ["feed": .string(feed.name)])
         }
     }
 }

@@ -10,7 +10,16 @@
 ///   digest holding as many waiting messages as the service's limits allow.
 /// - **Updates** go out as an in-place edit, a thread reply or a new message
 ///   marked "Updated", per the target's `edit` mode and what the service can do.
+/// - **Replays.** Rows that were sent but whose answer was never recorded
+///   (`sentKey`: the process died in flight, or the attempt failed) go out
+///   first, exactly as they went before: the same rows under the same key.
+///   Regrouping them with rows that arrived since would give the message a
+///   new key, and a receiver that already has it could not drop the repeat.
 public enum DeliveryPlanner {
+    /// Digest keys start with this (`fw-d<first>-<last>-n<count>-<target>`);
+    /// item keys are `fw-<item>-…`, other events `fw-e<event>-…`.
+    static let digestKeyPrefix = "fw-d"
+
     /// One message-to-be: a story (with folded rows) or a health event.
     public struct Unit: Sendable, Equatable {
         public var rows: [OutboxMessage]
@@ -68,6 +77,9 @@ public enum DeliveryPlanner {
     public static func plan(due: [OutboxMessage], target: String, threshold: Int, digestMode: Bool,
                             formatter: any ChatFormatter, endpoint: NotifierEndpoint,
                             forcePost: Set<Int64> = [], remote: (Int64) -> RemoteMessage?) -> Plan {
+        if let delivery = replay(due: due, endpoint: endpoint, formatter: formatter, forcePost: forcePost, remote: remote) {
+            return Plan(delivery: delivery, digestMode: digestMode)
+        }
         let units = units(due)
         guard !units.isEmpty else { return Plan(delivery: nil, digestMode: false) }
         let digesting = digestMode || units.count > max(threshold, 1)
@@ -86,7 +98,7 @@ public enum DeliveryPlanner {
             let chosen = Array(units.prefix(max(1, n)))
             let rows = chosen.flatMap(\.rows)
             let ids = rows.map(\.id)
-            let key = "fw-d\(ids.min() ?? 0)-\(ids.max() ?? 0)-n\(ids.count)-\(target)"
+            let key = "\(digestKeyPrefix)\(ids.min() ?? 0)-\(ids.max() ?? 0)-n\(ids.count)-\(target)"
             let delivery = PlannedDelivery(body: .digest(DigestMessage(lines: Array(lines.prefix(chosen.count)))), mode: .post,
                                            rowIDs: ids, attempts: rows.map(\.attempts), idempotencyKey: key, detectedAt: rows.map(\.event.at))
             return Plan(delivery: delivery, digestMode: true)
@@ -100,6 +112,29 @@ public enum DeliveryPlanner {
         let delivery = PlannedDelivery(body: body, mode: mode, rowIDs: unit.rowIDs, attempts: unit.rows.map(\.attempts),
                                        idempotencyKey: unit.lead.idempotencyKey, storyID: unit.storyID, detectedAt: unit.rows.map(\.event.at))
         return Plan(delivery: delivery, digestMode: digesting && units.count > 1)
+    }
+
+    /// The message already sent under the oldest due row's `sentKey`, again:
+    /// every due row sent under that key, as a digest when the key is a
+    /// digest's, else as the one message it was. Nil when no due row was sent.
+    static func replay(due: [OutboxMessage], endpoint: NotifierEndpoint, formatter: any ChatFormatter,
+                       forcePost: Set<Int64>, remote: (Int64) -> RemoteMessage?) -> PlannedDelivery? {
+        guard let key = due.sorted(by: { $0.id < $1.id }).first(where: { $0.sentKey != nil })?.sentKey else { return nil }
+        let units = units(due.filter { $0.sentKey == key })
+        guard let unit = units.first else { return nil }
+        let rows = units.flatMap(\.rows)
+        if key.hasPrefix(digestKeyPrefix) || units.count > 1 {
+            return PlannedDelivery(body: .digest(DigestMessage(lines: units.map(digestLine))), mode: .post,
+                                   rowIDs: rows.map(\.id), attempts: rows.map(\.attempts), idempotencyKey: key,
+                                   detectedAt: rows.map(\.event.at))
+        }
+        var mode = DeliveryMode.post
+        if unit.kind == .updated, let story = unit.storyID, forcePost.isDisjoint(with: unit.rowIDs) {
+            mode = updateMode(editMode: endpoint.editMode, formatter: formatter, remote: remote(story))
+        }
+        return PlannedDelivery(body: MessageBody.make(unit.lead, entry: unit.entry), mode: mode, rowIDs: unit.rowIDs,
+                               attempts: unit.rows.map(\.attempts), idempotencyKey: key, storyID: unit.storyID,
+                               detectedAt: unit.rows.map(\.event.at))
     }
 
     /// How an update reaches a target that may have announced the story.

@@ -33,9 +33,15 @@ public struct OutboxMessage: Sendable, Equatable {
     /// Standard Webhooks `webhook-id` and as the Matrix `txnId`.
     public var idempotencyKey: String
     public var lastError: String?
+    /// The key of the request this row last went out in (its own key, or a
+    /// digest's), recorded before sending and kept until the row is done.
+    /// Set on a pending row, it means "sent, answer not recorded": the planner
+    /// sends exactly that message again (see `DeliveryPlanner.replay`).
+    public var sentKey: String?
 
     public init(id: Int64, target: String, event: ChangeEvent, entry: StoryEntry?, state: OutboxState = .pending,
-                attempts: Int = 0, notBefore: Timestamp, createdAt: Timestamp, idempotencyKey: String, lastError: String? = nil) {
+                attempts: Int = 0, notBefore: Timestamp, createdAt: Timestamp, idempotencyKey: String, lastError: String? = nil,
+                sentKey: String? = nil) {
         self.id = id
         self.target = target
         self.event = event
@@ -46,6 +52,7 @@ public struct OutboxMessage: Sendable, Equatable {
         self.createdAt = createdAt
         self.idempotencyKey = idempotencyKey
         self.lastError = lastError
+        self.sentKey = sentKey
     }
 
     /// The idempotency key for an event and target (see `idempotencyKey`).
@@ -88,6 +95,12 @@ public protocol DeliveryQueue: AnyObject, Sendable {
     /// `remote` is what the service returned for the story of each message,
     /// stored per (target, story) for later edits.
     func markDelivered(_ ids: [Int64], at: Timestamp, remote: RemoteMessage?) throws
+
+    /// These rows are about to go out as one request under `key`. Called (and
+    /// durable) before the request is sent, so that after a crash the same
+    /// message is sent again under the same key (at-least-once, with an
+    /// idempotency key the receiver can drop a replay by).
+    func markSending(_ ids: [Int64], key: String) throws
 
     /// An attempt failed; try again not before `notBefore`.
     func markRetry(_ id: Int64, attempts: Int, notBefore: Timestamp, error: String) throws

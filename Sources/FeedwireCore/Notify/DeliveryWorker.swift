@@ -290,6 +290,8 @@ public final class DeliveryWorker: @unchecked Sendable {
                 }
                 t.digestMode = plan.digestMode
                 guard let delivery = plan.delivery else { continue }
+                // Durable before the request leaves: after a crash the same rows go out again under this key.
+                try outbox.markSending(delivery.rowIDs, key: delivery.idempotencyKey)
                 send(t, delivery, endpoint: endpoint, now: now, group: group)
                 sent += 1
             } catch {
@@ -385,9 +387,11 @@ public final class DeliveryWorker: @unchecked Sendable {
                 if let after { t?.shaper.block(until: now + RetryPolicy.clampRetryAfter(after), reason: "Retry-After") }
                 var dead: [Int64] = []
                 var nextAttempt: Double?
+                // One jitter for the whole message: its rows stay due together, so a retry resends the same message.
+                let random = jitter()
                 for (id, attempts) in zip(d.rowIDs, d.attempts) {
                     let n = attempts + 1
-                    if let delay = RetryPolicy.delay(afterAttempts: n, random: jitter(), schedule: settings.retrySchedule) {
+                    if let delay = RetryPolicy.delay(afterAttempts: n, random: random, schedule: settings.retrySchedule) {
                         // Rounded up: never before the scheduled time.
                         let due = Timestamp(seconds: Int64((now + delay).rounded(.up)))
                         try outbox.markRetry(id, attempts: n, notBefore: due, error: detail)

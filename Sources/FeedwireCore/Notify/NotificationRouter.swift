@@ -1,5 +1,3 @@
-import Foundation
-
 /// Which notifiers want an event: decided before the store writes the
 /// event, so that its outbox rows (one per returned name) go into the same
 /// transaction. Pure and cheap: patterns are compiled once per
@@ -11,21 +9,12 @@ public struct NotificationRouter: Sendable {
         var config: NotifierConfig
         var feeds: Set<String>
         var tags: Set<String>
-        var include: [Pattern]
-        var exclude: [Pattern]
-        /// Some include pattern was given (even one that did not compile): only matches pass.
-        var filters: Bool
-    }
-
-    /// A compiled case-insensitive pattern. `NSRegularExpression` is
-    /// immutable and documented as safe to use from any thread.
-    struct Pattern: @unchecked Sendable {
-        let source: String
-        let regex: NSRegularExpression
-
-        func matches(_ text: String) -> Bool {
-            regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
-        }
+        /// The notifier's valid include/exclude patterns (the same engine
+        /// and rules as an output's filter).
+        var filter: TextFilter
+        /// Include patterns were given but none compiled: nothing passes
+        /// (a filter the operator meant must not turn into a flood).
+        var matchesNothing: Bool
     }
 
     /// A pattern that does not compile, with where it is.
@@ -51,18 +40,21 @@ public struct NotificationRouter: Sendable {
 
     public init(notifiers: [NotifierConfig], feeds: [FeedConfig]) {
         var invalid: [InvalidPattern] = []
-        func compile(_ sources: [String], _ n: NotifierConfig) -> [Pattern] {
-            sources.compactMap { source in
-                guard let regex = try? NSRegularExpression(pattern: source, options: [.caseInsensitive]) else {
+        func valid(_ sources: [String], _ n: NotifierConfig) -> [String] {
+            sources.filter { source in
+                guard TextFilter.problem(in: source) == nil else {
                     invalid.append(InvalidPattern(notifier: n.name, pattern: source, line: n.line))
-                    return nil
+                    return false
                 }
-                return Pattern(source: source, regex: regex)
+                return true
             }
         }
         rules = notifiers.map { n in
-            Rule(name: n.name, config: n, feeds: Set(n.feeds), tags: Set(n.tags.map { $0.lowercased() }),
-                 include: compile(n.include, n), exclude: compile(n.exclude, n), filters: !n.include.isEmpty)
+            let include = valid(n.include, n), exclude = valid(n.exclude, n)
+            // Every pattern left compiles, so this cannot throw.
+            let filter = (try? TextFilter(include: include, exclude: exclude)) ?? TextFilter()
+            return Rule(name: n.name, config: n, feeds: Set(n.feeds), tags: Set(n.tags.map { $0.lowercased() }),
+                        filter: filter, matchesNothing: !n.include.isEmpty && include.isEmpty)
         }
         var tags: [String: Set<String>] = [:]
         for f in feeds { tags[f.name] = Set(f.tags.map { $0.lowercased() }) }
@@ -77,10 +69,7 @@ public struct NotificationRouter: Sendable {
     public func targets(kind: EventKind, feed: String, title: String, text: String) -> [String] {
         var out: [String] = []
         for rule in rules where rule.config.wants(kind) && selects(rule, feed: feed) {
-            if !kind.isHealth {
-                if rule.filters, !rule.include.contains(where: { $0.matches(title) || $0.matches(text) }) { continue }
-                if rule.exclude.contains(where: { $0.matches(title) || $0.matches(text) }) { continue }
-            }
+            if !kind.isHealth, rule.matchesNothing || !rule.filter.matches([title, text]) { continue }
             out.append(rule.name)
         }
         return out
@@ -92,7 +81,7 @@ public struct NotificationRouter: Sendable {
             return targets(kind: event.kind, feed: event.feed, title: event.previousTitle ?? "", text: event.message ?? "")
         }
         let title = StoryMessage.plainTitle(item.title, item.titleType)
-        let needsText = rules.contains { $0.filters || !$0.exclude.isEmpty }
+        let needsText = rules.contains { !$0.filter.isEmpty }
         var text = ""
         if needsText, let body = item.summary ?? item.content {
             let type = item.summary != nil ? item.summaryType : item.contentType

@@ -5,17 +5,18 @@ import FeedwireSQLite
 /// events; here they only change state. At-least-once: a row becomes
 /// `delivered` only when the worker says the service accepted it.
 extension SQLiteStore: DeliveryQueue {
-    static let outboxColumns = "o.id, o.target, o.state, o.attempts, o.not_before, o.created_at, o.idempotency_key, o.last_error"
+    static let outboxColumns = "o.id, o.target, o.state, o.attempts, o.not_before, o.created_at, o.idempotency_key, o.last_error, o.sent_key"
 
-    /// Decodes outbox columns 0–7 and event columns from 8.
+    /// Decodes outbox columns 0–8 and event columns from 9.
     func decodeMessages(_ sql: String, _ values: [SQLiteValue]) throws -> [OutboxMessage] {
         let rows = try db.query(sql, values) { s in
             (s.int64(0), s.text(1), OutboxState(rawValue: s.text(2)) ?? .pending, s.int(3), Timestamp(seconds: s.int64(4)),
-             Timestamp(seconds: s.int64(5)), s.text(6), s.optionalText(7), SQLiteStore.decodeEvent(s, offset: 8))
+             Timestamp(seconds: s.int64(5)), s.text(6), s.optionalText(7), s.optionalText(8), SQLiteStore.decodeEvent(s, offset: 9))
         }
         return try rows.map { row in
-            OutboxMessage(id: row.0, target: row.1, event: row.8, entry: try entryLocked(itemID: row.8.itemID), state: row.2,
-                          attempts: row.3, notBefore: row.4, createdAt: row.5, idempotencyKey: row.6, lastError: row.7)
+            OutboxMessage(id: row.0, target: row.1, event: row.9, entry: try entryLocked(itemID: row.9.itemID), state: row.2,
+                          attempts: row.3, notBefore: row.4, createdAt: row.5, idempotencyKey: row.6, lastError: row.7,
+                          sentKey: row.8)
         }
     }
 
@@ -61,6 +62,16 @@ extension SQLiteStore: DeliveryQueue {
                     SELECT o.target, e.story_id, ?2, ?3, ?4 FROM outbox o JOIN events e ON e.id = o.event_id
                     WHERE o.id = ?1 AND e.story_id IS NOT NULL
                     """, [.integer(id), .text(remote.id), .optional(remote.thread), .integer(at.seconds)])
+            }
+        }
+    }
+
+    public func markSending(_ ids: [Int64], key: String) throws {
+        guard !ids.isEmpty else { return }
+        try write {
+            for id in ids {
+                try db.run("UPDATE outbox SET sent_key = ?2 WHERE id = ?1 AND state = 'pending' AND sent_key IS NOT ?2",
+                           [.integer(id), .text(key)])
             }
         }
     }

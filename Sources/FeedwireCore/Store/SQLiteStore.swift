@@ -182,10 +182,12 @@ extension SQLiteStore: StateStore {
         try locked { try db.query("SELECT \(SQLiteStore.feedColumns) FROM feeds f ORDER BY f.name", [], SQLiteStore.decodeFeed) }
     }
 
-    public func setNextDue(feed: String, at: Timestamp?) throws {
+    public func setNextDue(_ dues: [String: Timestamp?]) throws {
+        guard !dues.isEmpty else { return }
         try write {
-            let id = try feedID(feed)
-            try db.run("UPDATE feeds SET next_due = ? WHERE id = ?", [.optional(at?.seconds), .integer(id)])
+            for (feed, at) in dues.sorted(by: { $0.key < $1.key }) {
+                try db.run("UPDATE feeds SET next_due = ? WHERE name = ?", [.optional(at?.seconds), .text(feed)])
+            }
         }
     }
 

@@ -71,8 +71,10 @@ public protocol StateStore: AnyObject, Sendable {
     @discardableResult
     func recordFetch(feed: String, _ record: FetchRecord, route: (EventWithItem) -> [String]) throws -> [ChangeEvent]
 
-    /// Sets when the feed is due next (the scheduler's decision).
-    func setNextDue(feed: String, at: Timestamp?) throws
+    /// Records when feeds are due next (the scheduler's decisions), all in
+    /// one transaction: `feedwire status` shows them and a restart resumes
+    /// from them. Names the store does not know are skipped.
+    func setNextDue(_ dues: [String: Timestamp?]) throws
 
     /// One small batch of retention work in its own short transaction.
     func pruneBatch(_ policy: RetentionPolicy, now: Timestamp) throws -> RetentionReport

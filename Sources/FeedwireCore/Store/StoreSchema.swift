@@ -37,6 +37,9 @@ import FeedwireSQLite
 /// corpus); with them SQLite walks the newest rows and stops at the limit
 /// (18 ms). The expressions match `SQLiteStore.stories` exactly, which is
 /// what lets the planner use them.
+///
+/// v3: `outbox.sent_key`, the key a row last went out under (see
+/// `OutboxMessage.sentKey`).
 enum StoreSchema {
     static let migrations: [String] = [
         // 1: initial schema
@@ -180,6 +183,14 @@ enum StoreSchema {
         """
         CREATE INDEX items_published_order ON items(COALESCE(published, first_seen) DESC, id DESC) WHERE present = 1;
         CREATE INDEX items_changed_order ON items(last_changed DESC, id DESC) WHERE present = 1;
+        """,
+        // 3: the idempotency key a row was last sent under (a digest's, or its
+        // own), written before the request goes out: a message in flight when
+        // the process died is sent again as it was — the same rows under the
+        // same key — instead of regrouped under a new key the receiver cannot
+        // recognise as a replay.
+        """
+        ALTER TABLE outbox ADD COLUMN sent_key TEXT;
         """,
     ]
 

@@ -29,6 +29,24 @@ import Testing
         #expect(h.runner.metrics.registry.value(FeedwireMetrics.fetches, ["feed": "f1", "outcome": "not_modified"]) == nil)
     }
 
+    /// A feed polled every 5 s is first polled within 5 s of being added,
+    /// not within the general 30 s spread.
+    @Test func anAddedFastFeedIsPolledWithinItsInterval() throws {
+        var config = testConfig(feeds: 1)
+        config.daemon.minInterval = 1
+        let h = try DaemonHarness(config: config)
+        try h.start()
+        h.run(for: 10)
+        let t1 = h.clock.now()
+        var added = FeedConfig(name: "fast", url: "http://feeds.test/fast.xml")
+        added.interval = 5
+        h.nextConfig(config.adding(added))
+        h.reload()
+        h.run(for: 5)
+        let first = try #require(h.refresher.calls(for: "fast").first)
+        #expect(first.at - t1 <= 5)
+    }
+
     @Test func unchangedFeedsKeepTheirStateAndSchedule() throws {
         let config = testConfig(feeds: 2)
         let h = try DaemonHarness(config: config, responder: { f in f.name == "f0" ? .failed("HTTP 500", status: 500) : .notModified() })

@@ -130,6 +130,21 @@ import Testing
         #expect(h.snapshot.scheduled["f1"] == nil)
     }
 
+    /// After a restart a failing feed may not be retried for hours (backoff):
+    /// the start says which feeds are failing and why.
+    @Test func failingFeedsAreNamedAtStart() throws {
+        var failing = FeedPollState()
+        failing.lastAttempt = FakeClock().now() - 60
+        failing.consecutiveFailures = 3
+        failing.lastError = "feed f1: host name not found (x) — check the URL's host name"
+        let h = try DaemonHarness(config: testConfig(feeds: 2), stored: ["f1": failing])
+        try h.start()
+        let lines = h.logs(containing: "f1: failing since before this start (3 failures in a row): host name not found (x) — check the URL's host name; next attempt in")
+        #expect(lines.count == 1 && lines[0].contains(" warning "), "\(h.logs)")
+        #expect(h.logs(containing: "started: 2 feeds, 1 failing since the last run").count == 1, "\(h.logs)")
+        #expect(h.logs(containing: "f0: failing").isEmpty)
+    }
+
     @Test func aStoredGoneFeedStaysDisabledUntilItsUrlChanges() throws {
         var gone = FeedPollState()
         gone.lastAttempt = FakeClock().now() - 60

@@ -83,4 +83,45 @@ import Testing
                                     endpoint: Endpoints.of(.ntfy), remote: { _ in nil })
         #expect(plan.delivery?.isDigest == false && !plan.digestMode)
     }
+
+    /// A message in flight when the process died goes out again exactly as it
+    /// went: the same rows under the same key, whatever arrived since (chaos
+    /// run: a digest regrouped after a restart reached the receiver twice
+    /// under two keys).
+    @Test func sentRowsGoOutAgainAsTheyWere() throws {
+        let entries = (1...5).map { NotifyFixtures.entry(id: Int64($0), title: "Story \($0)") }
+        var due = entries.enumerated().map { i, e in row(Int64(i + 1), NotifyFixtures.newEvent(e), e) }
+        for i in 0..<3 { due[i].sentKey = "fw-d1-3-n3-t" }
+        let plan = DeliveryPlanner.plan(due: due, target: "t", threshold: 1, digestMode: true, formatter: WebhookFormatter(),
+                                        endpoint: Endpoints.of(.webhook), remote: { _ in nil })
+        let replay = try #require(plan.delivery)
+        #expect(replay.isDigest && replay.rowIDs == [1, 2, 3] && replay.idempotencyKey == "fw-d1-3-n3-t")
+        #expect(plan.digestMode)
+        // Without the sent keys the same rows would be one new digest under another key.
+        let fresh = DeliveryPlanner.plan(due: due.map { var r = $0; r.sentKey = nil; return r }, target: "t", threshold: 1,
+                                         digestMode: true, formatter: WebhookFormatter(), endpoint: Endpoints.of(.webhook),
+                                         remote: { _ in nil })
+        #expect(fresh.delivery?.idempotencyKey == "fw-d1-5-n5-t")
+    }
+
+    /// A "new" in flight is not folded together with an update that arrived
+    /// after it: the receiver would drop the folded message as a replay of
+    /// the "new" and never see the update.
+    @Test func anUpdateIsNotFoldedIntoANewAlreadySent() throws {
+        let v1 = NotifyFixtures.entry(id: 5, title: "First title")
+        let v2 = NotifyFixtures.entry(id: 5, title: "Second title", revision: 2)
+        var new = row(1, NotifyFixtures.newEvent(v1), v1)
+        new.sentKey = new.idempotencyKey
+        let update = row(2, NotifyFixtures.updateEvent(v2), v2)
+        let plan = DeliveryPlanner.plan(due: [new, update], target: "t", threshold: 10, digestMode: false, formatter: MatrixFormatter(),
+                                        endpoint: Endpoints.of(.matrix), remote: { _ in nil })
+        let replay = try #require(plan.delivery)
+        #expect(replay.rowIDs == [1] && replay.idempotencyKey == "fw-5-1-t" && !replay.isDigest)
+        guard case let .story(s) = replay.body else { Issue.record("not a story"); return }
+        #expect(s.kind == .new)
+        let next = DeliveryPlanner.plan(due: [update], target: "t", threshold: 10, digestMode: false, formatter: MatrixFormatter(),
+                                        endpoint: Endpoints.of(.matrix), remote: { _ in RemoteMessage(id: "$ev") })
+        #expect(next.delivery?.rowIDs == [2] && next.delivery?.idempotencyKey == "fw-5-2-t")
+        #expect(next.delivery?.mode == .edit(RemoteMessage(id: "$ev")))
+    }
 }

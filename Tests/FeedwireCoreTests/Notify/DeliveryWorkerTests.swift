@@ -397,4 +397,43 @@ final class HoldingTransport: HTTPTransport, @unchecked Sendable {
         #expect(keys[0] == first.requests[0].headers["webhook-id"])
         #expect(Set(keys).count == 3)
     }
+
+    /// Found by the chaos run (scripts/e2e/chaos.py): a digest in flight at a
+    /// kill was regrouped after the restart with messages that had arrived
+    /// meanwhile, under a new key, so the receiver showed its stories twice.
+    /// Now the same digest goes again under the same key, then the newcomers.
+    @Test func aDigestInFlightAtAKillIsSentAgainUnderItsKey() throws {
+        let hook = notifier(.webhook) {
+            $0.secret = Secret(.inline("s"))
+            $0.digestThreshold = 1
+        }
+        let first = HoldingTransport()
+        let firstWorker = DeliveryWorker(outbox: queue, transport: first, clock: clock, notifiers: [hook],
+                                         logger: log.logger(), mode: .manual)
+        enqueueStories(3)
+        let stepped = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            firstWorker.step()
+            stepped.signal()
+        }
+        while first.requests.isEmpty { usleep(1_000) }
+        firstWorker.stop()
+        first.release(ScriptedService.ok(200))  // accepted, but nobody records it: the process "died"
+        stepped.wait()
+        let inFlight = try #require(first.requests.first?.headers["webhook-id"])
+        #expect(inFlight.hasPrefix("fw-d"))
+        #expect(queue.all.allSatisfy { $0.state == .pending && $0.sentKey == inFlight })
+        enqueueStories(2, from: 4)  // arrived while the daemon was down
+
+        let service = ScriptedService(clock: clock) { _, _ in ScriptedService.ok() }
+        let second = worker(service, [hook])
+        second.runUntilIdle()
+        #expect(queue.all.allSatisfy { $0.state == .delivered })
+        let keys = service.sent.compactMap { $0.request.headers["webhook-id"] }
+        #expect(keys.first == inFlight)
+        #expect(service.sent.first?.request.body == first.requests[0].body)
+        #expect(keys.count == 2 && keys[1] != inFlight)
+        let rest = try JSONValue.parse(service.sent[1].request.body ?? [])
+        #expect(rest["data"]?["events"]?.arrayValue?.count == 2)
+    }
 }

@@ -69,6 +69,25 @@ import Testing
         #expect(try h.store.listMessages(target: "discord", states: [.delivered], limit: 10).count == 2)
     }
 
+    /// The key a row went out under is stored before the request leaves, so
+    /// that a restart sends the same message again (DeliveryPlanner.replay).
+    @Test func theKeyARowWasSentUnderIsKept() throws {
+        let (h, _) = try queued()
+        let due = try h.store.dueMessages(target: "discord", now: h.now, limit: 10)
+        #expect(due.allSatisfy { $0.sentKey == nil })
+        try h.store.markSending([due[0].id, due[1].id], key: "fw-d1-2-n2-discord")
+        var again = try h.store.dueMessages(target: "discord", now: h.now, limit: 10)
+        #expect(again.map(\.sentKey) == ["fw-d1-2-n2-discord", "fw-d1-2-n2-discord", nil])
+        // A retry keeps it; a done row is not touched any more.
+        try h.store.markRetry(due[0].id, attempts: 1, notBefore: h.now, error: "HTTP 503")
+        try h.store.markDelivered([due[2].id], at: h.now, remote: nil)
+        try h.store.markSending([due[2].id], key: "late")
+        again = try h.store.dueMessages(target: "discord", now: h.now, limit: 10)
+        #expect(again.map(\.sentKey) == ["fw-d1-2-n2-discord", "fw-d1-2-n2-discord"])
+        let done = try h.store.listMessages(target: "discord", states: [.delivered], limit: 10)
+        #expect(done.map(\.sentKey) == [nil])
+    }
+
     @Test func requeueAndDropForTheCLI() throws {
         let (h, _) = try queued()
         let due = try h.store.dueMessages(target: "discord", now: h.now, limit: 10)

@@ -37,3 +37,16 @@ import Testing
         #expect(try store.db.scalarInt("SELECT count(*) FROM sqlite_master WHERE name LIKE 'items_%_order'") == 2)
     }
 }
+
+@Suite struct NextDueTests {
+    @Test func dueTimesAreWrittenTogetherAndUnknownFeedsSkipped() throws {
+        let h = try TrackHarness()
+        try h.store.setNextDue(["a": epoch + 900, "b": nil, "gone-feed": epoch])
+        let states = Dictionary(uniqueKeysWithValues: try h.store.feedStates().map { ($0.name, $0) })
+        #expect(states["a"]?.nextDue == epoch + 900)
+        #expect(states["b"]?.nextDue == nil)
+        #expect(states["gone-feed"] == nil)
+        try h.store.setNextDue(["a": nil])
+        #expect(try h.store.feedState(named: "a")?.nextDue == nil)
+    }
+}
