@@ -20,7 +20,9 @@ let package = Package(
     targets: [
         // C libraries, each behind a module map and a header of typed shims.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl is not linked but loaded on first use (Sources/CCurl/CCurl.h), so no
+        // pkgConfig here: it would add -lcurl. Its headers are in the default include path.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // The only Swift code that touches each C library.

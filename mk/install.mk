@@ -1,8 +1,8 @@
 # make install / make uninstall: the binary, the systemd unit, sysusers and
 # tmpfiles entries and /etc/feedwire/feeds.conf. Step by step: docs/systemd.md.
 #
-#   make install                      release build, then install under PREFIX (/usr/local)
-#   make install STATIC=1             ...with the Swift runtime linked in (for hosts without the toolchain)
+#   make install                      release build (Swift runtime linked in), then install under PREFIX (/usr/local)
+#   make install STATIC=0             ...of a build that loads the Swift runtime from the toolchain
 #   make install DESTDIR=/tmp/pkg     stage into a directory (packaging, CI)
 #   make install-files FEEDWIRE_BIN=.build/debug/feedwire   install an existing binary, no build
 #   make uninstall                    remove what install put in place (keeps state and an edited config)
@@ -18,16 +18,13 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /etc/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
-FEEDWIRE_BIN ?= .build/release/feedwire
+FEEDWIRE_BIN ?= $(RELEASE_BIN)
 INSTALL ?= install
 
-.PHONY: install install-files uninstall release-static
+.PHONY: install install-files uninstall
 
-install: $(if $(STATIC),release-static,release)
-	@$(MAKE) --no-print-directory install-files FEEDWIRE_BIN=.build/release/feedwire
-
-release-static: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+install: release
+	@$(MAKE) --no-print-directory install-files FEEDWIRE_BIN=$(RELEASE_BIN)
 
 install-files:
 	@test -x "$(FEEDWIRE_BIN)" || { echo "install: $(FEEDWIRE_BIN) is not built; run make release (or make install)" >&2; exit 1; }

@@ -9,8 +9,9 @@ BENCH_RUNS ?= 5
 fuzz: deps
 	scripts/fuzz-parse.sh $(FUZZ_SECONDS)
 
-## Release build, generated corpus (seed 42), libxml2 SAX floor; prints throughput ratios, peak RSS, start-up.
-## STATIC=1 measures a --static-swift-stdlib build instead (scratch path .build-static).
-bench-parse:
+## The shipped release build (make release), generated corpus (seed 42), libxml2 SAX floor;
+## prints throughput ratios, peak RSS, start-up. BENCH_COMPARE=1 also times a dynamically
+## linked release build (.build/release) for comparison.
+bench-parse: release
 	scripts/setup.sh bench
-	scripts/bench-parse.sh
+	scripts/bench-parse.sh "$(RELEASE_BIN)"

@@ -1,23 +1,21 @@
 #!/usr/bin/env bash
-# `make bench-parse`: builds feedwire in release mode, generates the benchmark
-# corpus with ../shared/bench/gen_corpus.py (seed 42) under .build, builds the
-# libxml2 SAX floor (../shared/bench/xml_count.c) with gcc, and runs
+# `make bench-parse`: measures the shipped release build (`make release`,
+# whose path make passes as $1), generates the benchmark corpus with
+# ../shared/bench/gen_corpus.py (seed 42) under .build, builds the libxml2
+# SAX floor (../shared/bench/xml_count.c) with gcc, and runs
 # scripts/bench-parse.py, which prints every number in one run.
-# It measures the normal release build and, for comparison, the same code
-# built with --static-swift-stdlib (scratch path .build-static), whose
-# start-up is about half (no Swift runtime libraries to load and relocate).
-#   BENCH_STATIC=0  skip the static build
+#   BENCH_COMPARE=1  also times a dynamically linked release build
+#                    (.build/release/feedwire) for comparison
 set -euo pipefail
 cd "$(dirname "$0")/.."
+feedwire="${1:?usage: scripts/bench-parse.sh FEEDWIRE_BINARY (make bench-parse passes the release build)}"
 corpus="${BENCH_CORPUS:-.build/bench-corpus}"
 runs="${BENCH_RUNS:-5}"
 
-swift build -c release --product feedwire
-feedwire=.build/release/feedwire
-static_args=()
-if [ "${BENCH_STATIC:-1}" = 1 ]; then
-  swift build -c release --product feedwire --static-swift-stdlib --scratch-path .build-static
-  static_args=(--static .build-static/release/feedwire)
+compare_args=()
+if [ "${BENCH_COMPARE:-0}" = 1 ]; then
+  swift build -c release --product feedwire
+  compare_args=(--compare .build/release/feedwire)
 fi
 
 if [ ! -f "$corpus/manifest.json" ] || ! grep -q '"seed": 42' "$corpus/manifest.json"; then
@@ -28,4 +26,4 @@ fi
 mkdir -p .build/bench
 gcc -O2 -o .build/bench/xml_count ../shared/bench/xml_count.c $(xml2-config --cflags --libs)
 
-python3 scripts/bench-parse.py "$feedwire" .build/bench/xml_count "$corpus" --runs "$runs" "${static_args[@]}"
+python3 scripts/bench-parse.py "$feedwire" .build/bench/xml_count "$corpus" --runs "$runs" "${compare_args[@]}"

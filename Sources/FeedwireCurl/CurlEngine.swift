@@ -61,7 +61,7 @@ final class CurlEngine: @unchecked Sendable {
             box.new.append(t)
             // Under the lock: the loop frees the multi handle only after it
             // has seen `closed`, which is set under this same lock.
-            if wake { _ = curl_multi_wakeup(multi.raw) }
+            if wake { _ = fw_curl_multi_wakeup(multi.raw) }
             return true
         }
     }
@@ -73,7 +73,7 @@ final class CurlEngine: @unchecked Sendable {
             if box.closed { return }
             let wake = box.isEmpty
             box.resumed.append((t, error))
-            if wake { _ = curl_multi_wakeup(multi.raw) }
+            if wake { _ = fw_curl_multi_wakeup(multi.raw) }
         }
     }
 
@@ -82,7 +82,7 @@ final class CurlEngine: @unchecked Sendable {
             if box.closed { return }
             let wake = box.isEmpty
             box.cancelRequested = true
-            if wake { _ = curl_multi_wakeup(multi.raw) }
+            if wake { _ = fw_curl_multi_wakeup(multi.raw) }
         }
     }
 
@@ -91,7 +91,7 @@ final class CurlEngine: @unchecked Sendable {
         inbox.withLock { box in
             if box.closed { return false }
             box.closed = true
-            _ = curl_multi_wakeup(multi.raw)
+            _ = fw_curl_multi_wakeup(multi.raw)
             return true
         }
     }
@@ -136,12 +136,12 @@ final class CurlEngine: @unchecked Sendable {
                 }
             }
             startQueued()
-            _ = curl_multi_perform(multi.raw, &running)
+            _ = fw_curl_multi_perform(multi.raw, &running)
             readMessages()
             let started = startQueued()
             deliver()
             if started { continue }
-            _ = curl_multi_poll(multi.raw, nil, 0, 1000, nil)
+            _ = fw_curl_multi_poll(multi.raw, nil, 0, 1000, nil)
         }
         pool.removeAll()
         handles.removeAll()
@@ -197,9 +197,9 @@ final class CurlEngine: @unchecked Sendable {
         t.easy = easy
         easy.transfer = t
         easy.prepare(t, remaining: remaining, proxy: proxy, policyHost: policyHost)
-        let rc = curl_multi_add_handle(multi.raw, easy.raw)
+        let rc = fw_curl_multi_add_handle(multi.raw, easy.raw)
         guard rc == CURLM_OK else {
-            return finish(t, .failure(.other("libcurl refused the transfer: \(String(cString: curl_multi_strerror(rc)))")))
+            return finish(t, .failure(.other("libcurl refused the transfer: \(String(cString: fw_curl_multi_strerror(rc)))")))
         }
         easy.isAdded = true
     }
@@ -229,12 +229,12 @@ final class CurlEngine: @unchecked Sendable {
 
     private func readMessages() {
         var left: Int32 = 0
-        while let msg = curl_multi_info_read(multi.raw, &left) {
+        while let msg = fw_curl_multi_info_read(multi.raw, &left) {
             guard msg.pointee.msg == CURLMSG_DONE, let handle = msg.pointee.easy_handle else { continue }
             let code = fw_msg_result(msg)
             var priv: UnsafeMutableRawPointer?
             _ = fw_easy_getinfo_pointer(handle, CURLINFO_PRIVATE, &priv)
-            _ = curl_multi_remove_handle(multi.raw, handle)  // `msg` is invalid from here on
+            _ = fw_curl_multi_remove_handle(multi.raw, handle)  // `msg` is invalid from here on
             guard let priv else { continue }
             let easy = Unmanaged<EasyHandle>.fromOpaque(priv).takeUnretainedValue()
             easy.isAdded = false
@@ -284,7 +284,7 @@ final class CurlEngine: @unchecked Sendable {
         }
         if let easy = t.easy {
             if easy.isAdded {
-                _ = curl_multi_remove_handle(multi.raw, easy.raw)
+                _ = fw_curl_multi_remove_handle(multi.raw, easy.raw)
                 easy.isAdded = false
             }
             easy.release()

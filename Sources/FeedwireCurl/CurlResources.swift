@@ -7,11 +7,11 @@ final class MultiHandle {
     let raw: UnsafeMutableRawPointer
 
     init() {
-        guard let m = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        guard let m = fw_curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
         raw = m
     }
 
-    deinit { curl_multi_cleanup(raw) }
+    deinit { fw_curl_multi_cleanup(raw) }
 }
 
 /// Owner of one `curl_slist` of request header lines.
@@ -34,7 +34,7 @@ final class HeaderList {
             }
             scratch.append(0)
             let next = scratch.withUnsafeBufferPointer { b in
-                b.withMemoryRebound(to: CChar.self) { curl_slist_append(raw, $0.baseAddress) }
+                b.withMemoryRebound(to: CChar.self) { fw_curl_slist_append(raw, $0.baseAddress) }
             }
             guard let next else { fatalError("curl_slist_append failed: out of memory") }
             raw = next
@@ -43,11 +43,11 @@ final class HeaderList {
 
     /// Appends a raw line (`Expect:` removes a header libcurl would add).
     func append(_ line: String) {
-        guard let next = curl_slist_append(raw, line) else { fatalError("curl_slist_append failed: out of memory") }
+        guard let next = fw_curl_slist_append(raw, line) else { fatalError("curl_slist_append failed: out of memory") }
         raw = next
     }
 
-    deinit { curl_slist_free_all(raw) }
+    deinit { fw_curl_slist_free_all(raw) }
 }
 
 /// libcurl's own URL parser, for decisions that must agree with what libcurl
@@ -55,12 +55,12 @@ final class HeaderList {
 enum CurlURL {
     /// The host of `url` as libcurl parses it (IPv6 without brackets, lower case).
     static func host(of url: String) -> String? {
-        guard let handle = curl_url() else { return nil }
-        defer { curl_url_cleanup(handle) }
-        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
+        guard let handle = fw_curl_url() else { return nil }
+        defer { fw_curl_url_cleanup(handle) }
+        guard fw_curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
         var part: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, CURLUPART_HOST, &part, 0) == CURLUE_OK, let part else { return nil }
-        defer { curl_free(part) }
+        guard fw_curl_url_get(handle, CURLUPART_HOST, &part, 0) == CURLUE_OK, let part else { return nil }
+        defer { fw_curl_free(part) }
         return HostPattern.normalize(String(cString: part))
     }
 }
@@ -99,6 +99,6 @@ enum CurlError {
     /// The error buffer's text, else libcurl's generic description.
     static func detail(_ code: CURLcode, buffer: UnsafePointer<CChar>) -> String {
         let text = String(cString: buffer)
-        return text.isEmpty ? String(cString: curl_easy_strerror(code)) : text
+        return text.isEmpty ? String(cString: fw_curl_easy_strerror(code)) : text
     }
 }

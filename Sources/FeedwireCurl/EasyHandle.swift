@@ -43,7 +43,7 @@ final class EasyHandle {
     private var scratch: [UInt8] = []
 
     init(userAgent: String, policy: NetworkPolicy) {
-        guard let h = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        guard let h = fw_curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         raw = h
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer[0] = 0
@@ -53,7 +53,7 @@ final class EasyHandle {
     }
 
     deinit {
-        curl_easy_cleanup(raw)
+        fw_curl_easy_cleanup(raw)
         errorBuffer.deallocate()
     }
 
@@ -88,7 +88,7 @@ final class EasyHandle {
     func prepare(_ t: Transfer, remaining: Double, proxy: String?, policyHost: String?) {
         let isPlainGet = t.method == .get
         if !plainGet || !isPlainGet {
-            curl_easy_reset(raw)
+            fw_curl_easy_reset(raw)
             setConstantOptions()
         }
         plainGet = isPlainGet
@@ -194,7 +194,7 @@ final class EasyHandle {
         var headers = HTTPHeaders()
         headers.reserveCapacity(12)
         var prev: UnsafeMutablePointer<curl_header>?
-        while let h = curl_easy_nextheader(raw, UInt32(CURLH_HEADER), -1, prev) {
+        while let h = fw_curl_easy_nextheader(raw, UInt32(CURLH_HEADER), -1, prev) {
             headers.add(String(cString: h.pointee.name), String(cString: h.pointee.value))
             prev = h
         }

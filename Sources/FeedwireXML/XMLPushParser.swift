@@ -48,10 +48,11 @@ public struct XMLParseLimits: Sendable {
 /// callgrind) guards nothing here.
 public final class XMLPushParser {
     @exclusivity(unchecked) private var ctxt: xmlParserCtxtPtr?
-    /// Keeps the handler alive; events go through `events`, the same object
-    /// without reference counting on every call.
-    private let handlerOwner: XMLEventHandler
-    unowned(unsafe) private let events: XMLEventHandler
+    /// The handler, a strong `let`: Swift calls it borrowed, without
+    /// reference counting (an `unowned(unsafe)` copy was retained and
+    /// released around every event: 2 of the 3 million atomic reference
+    /// count operations over 1000 feeds, about 5% of the time).
+    private let events: XMLEventHandler
     public let limits: XMLParseLimits
     private let vocabulary: XMLVocabulary
     @exclusivity(unchecked) private var nameTable = PointerTable(capacity: 0)
@@ -85,7 +86,6 @@ public final class XMLPushParser {
         LibXML2.ensureInitialized()
         fw_silence_generic_errors()
         self.vocabulary = vocabulary
-        handlerOwner = handler
         events = handler
         self.limits = limits
         nameCount = vocabulary.names.count

@@ -17,8 +17,21 @@ public struct XMLStartTag {
     let attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?
     public let attributeCount: Int
     /// Unowned without reference counting: the tag lives only inside the
-    /// parser's own callback.
-    unowned(unsafe) let parser: XMLPushParser
+    /// parser's own callback. `Unmanaged`, called through
+    /// `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference was
+    /// retained and released around every use.
+    let parserRef: Unmanaged<XMLPushParser>
+
+    init(name: Int32, namespace: Int32, depth: Int, localNamePointer: UnsafePointer<UInt8>,
+         attributes: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, attributeCount: Int, parser: XMLPushParser) {
+        self.name = name
+        self.namespace = namespace
+        self.depth = depth
+        self.localNamePointer = localNamePointer
+        self.attributes = attributes
+        self.attributeCount = attributeCount
+        parserRef = Unmanaged.passUnretained(parser)
+    }
 
     /// The element's local name (no prefix). Builds a `String`: use `name`
     /// for recognised elements.
@@ -27,13 +40,16 @@ public struct XMLStartTag {
     /// The value of the attribute with vocabulary name `name` in
     /// `namespace` (default: no namespace), with references expanded once.
     public func attribute(_ name: Int32, namespace: Int32 = XMLVocabulary.noNamespace) -> String? {
-        guard attributeCount > 0, let attributes, let want = parser.pointer(forName: name) else { return nil }
-        for i in 0..<attributeCount {
-            guard let local = attributes[i * 5], UnsafeRawPointer(local) == want else { continue }
-            guard parser.namespaceID(attributes[i * 5 + 2]) == namespace else { continue }
-            return value(at: i)
+        guard attributeCount > 0, let attributes else { return nil }
+        return parserRef._withUnsafeGuaranteedRef { parser in
+            guard let want = parser.pointer(forName: name) else { return nil }
+            for i in 0..<attributeCount {
+                guard let local = attributes[i * 5], UnsafeRawPointer(local) == want else { continue }
+                guard parser.namespaceID(attributes[i * 5 + 2]) == namespace else { continue }
+                return value(at: i)
+            }
+            return nil
         }
-        return nil
     }
 
     /// Calls `body` with each attribute's local name, namespace id and value.
@@ -41,7 +57,8 @@ public struct XMLStartTag {
         guard let attributes else { return }
         for i in 0..<attributeCount {
             guard let local = attributes[i * 5] else { continue }
-            body(String(cString: local), parser.namespaceID(attributes[i * 5 + 2]), value(at: i))
+            let namespace = parserRef._withUnsafeGuaranteedRef { $0.namespaceID(attributes[i * 5 + 2]) }
+            body(String(cString: local), namespace, value(at: i))
         }
     }
 
@@ -54,6 +71,6 @@ public struct XMLStartTag {
             assert(String(validating: bytes, as: UTF8.self) != nil, "attribute value is not UTF-8")
             return String(copying: UTF8Span(unchecked: Span(_unsafeElements: bytes)))
         }
-        return parser.expandAttributeReferences(bytes)
+        return parserRef._withUnsafeGuaranteedRef { $0.expandAttributeReferences(bytes) }
     }
 }

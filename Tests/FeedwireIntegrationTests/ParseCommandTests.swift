@@ -107,4 +107,43 @@ import Testing
         let (code, _) = try run(["parse", "--json"])
         #expect(code == 2)
     }
+
+    /// Simple argument lists are read without ArgumentParser (ParseCommand.direct):
+    /// options in any position and in `--name=value` form mean what they meant.
+    @Test func optionsAnywhereAndInEqualsForm() throws {
+        let a = fixture("rss20-full.xml"), b = fixture("atom10-full.xml")
+        let reference = try run(["parse", "--json", "--base", "https://wire.example.com/feed.xml", "--charset", "utf-8", a, b])
+        #expect(reference.code == 0)
+        #expect(reference.lines.count == 2)
+        for arguments in [
+            ["parse", a, "--base=https://wire.example.com/feed.xml", b, "--json", "--charset=utf-8"],
+            ["parse", "--charset", "utf-8", a, "--json", b, "--base", "https://wire.example.com/feed.xml"],
+        ] {
+            let other = try run(arguments)
+            #expect(other.code == 0)
+            #expect(try other.lines.map(json) == reference.lines.map(json), "\(arguments)")
+        }
+    }
+
+    /// Argument lists ParseCommand.direct leaves to ArgumentParser, and the exit code it gives.
+    static let argumentParserCases: [(arguments: [String], code: Int32)] = [
+        (["parse", "--json", "--bogus", "FILE"], 2),
+        (["parse", "--json", "FILE", "--base"], 2),
+        (["parse", "--json", "--base", "--json", "FILE"], 2),
+        (["parse", "--json=yes", "FILE"], 2),
+        (["parse", "-x", "FILE"], 2),
+        (["parse", "--help"], 0),
+        (["parse", "--json", "--", "FILE"], 0),
+    ]
+
+    /// What the direct reading does not take goes to ArgumentParser, with its exit codes.
+    @Test(arguments: ParseCommandTests.argumentParserCases)
+    func argumentParserStillDecidesTheRest(_ arguments: [String], _ expected: Int32) throws {
+        let file = fixture("rss20-full.xml")
+        let (code, lines) = try run(arguments.map { $0 == "FILE" ? file : $0 })
+        #expect(code == expected)
+        if arguments.last == "FILE", expected == 0 {
+            #expect(try lines.map { try json($0)["format"]?.stringValue } == ["rss20"])
+        }
+    }
 }

@@ -26,6 +26,7 @@ while running, for a shell trap (scripts/checks/acceptance.sh):
         dels = deliveries(records, conf.targets)            # -> [Delivery] (digests expanded)
         matches, problems = match_alerts(state, dels, conf.targets)   # Match.latency, Match.folded
         problems += rejected(records, conf.targets)         # refused / invalid requests
+        target_for(rec, conf.targets); idempotency_key(rec) # per sink record
         problems += compare_output(conf.outputs[0], state)  # merged feed vs live items
         rc, text = servers.sink.summary_check()             # `chat_sink.py summary --check`
 
@@ -641,6 +642,17 @@ def deliveries(records: List[Dict[str, Any]], targets: List[Target]) -> List[Del
         base = dict(target=t.name, key=_key(rec), time=parse_time(rec["time"]), seq=int(rec.get("seq", 0)), status=status)
         out.extend(_PARSERS.get(t.type, _other)(rec, t, body, base))
     return out
+
+
+# Public names for the record helpers (the underscored ones stay for existing callers).
+def target_for(rec: Dict[str, Any], targets: List[Target]) -> Optional[Target]:
+    """The target a sink record was sent to (by path prefix), or None."""
+    return _target_for(rec, targets)
+
+
+def idempotency_key(rec: Dict[str, Any]) -> Optional[str]:
+    """A sink record's idempotency key: webhook-id, Idempotency-Key, Matrix txnId or Google Chat requestId."""
+    return _key(rec)
 
 
 def rejected(records: List[Dict[str, Any]], targets: List[Target],

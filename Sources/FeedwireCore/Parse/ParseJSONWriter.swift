@@ -198,40 +198,46 @@ public final class ParseJSONWriter {
     /// A JSON string literal: `"`, `\` and control characters escaped,
     /// everything else copied in runs found eight bytes at a time.
     public func appendString(_ s: String) {
-        var s = s
         out.append(UInt8(ascii: "\""))
-        s.withUTF8 { u in
-            guard let p = u.baseAddress else { return }
-            let n = u.count
-            var i = 0
-            var runStart = 0
-            while i < n {
-                i = ParseJSONWriter.plainEnd(UnsafeRawPointer(p), i, n)
-                if i >= n { break }
-                if i > runStart { out.append(p + runStart, count: i - runStart) }
-                let c = p[i]
-                out.append(UInt8(ascii: "\\"))
-                switch c {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    let hex = ParseJSONWriter.hexDigits
-                    out.append(UInt8(ascii: "u"))
-                    out.append(UInt8(ascii: "0"))
-                    out.append(UInt8(ascii: "0"))
-                    out.append(hex[Int(c >> 4)])
-                    out.append(hex[Int(c & 15)])
-                }
-                i += 1
-                runStart = i
-            }
-            if n > runStart { out.append(p + runStart, count: n - runStart) }
+        // Native strings are contiguous UTF-8, read in place; `withUTF8`
+        // needs a `var` copy, a retain and a release per string.
+        if s.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var copy = s
+            copy.withUTF8 { appendEscaped($0) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private func appendEscaped(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let p = u.baseAddress else { return }
+        let n = u.count
+        var i = 0
+        var runStart = 0
+        while i < n {
+            i = ParseJSONWriter.plainEnd(UnsafeRawPointer(p), i, n)
+            if i >= n { break }
+            if i > runStart { out.append(p + runStart, count: i - runStart) }
+            let c = p[i]
+            out.append(UInt8(ascii: "\\"))
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
+            default:
+                let hex = ParseJSONWriter.hexDigits
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "0"))
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 15)])
+            }
+            i += 1
+            runStart = i
+        }
+        if n > runStart { out.append(p + runStart, count: n - runStart) }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -30,13 +30,15 @@ extension XMLFeedReader {
     /// when it is kept as it is (plain text, or markup's top-level text),
     /// through `characters` when it must be escaped, nowhere otherwise.
     func routeText(at level: Int? = nil) {
-        guard let parser else { return }
-        if field == .none {
-            parser.routeText(into: nil, toHandler: false)
-        } else if mode == .plain || (mode == .markup && (level ?? depth) == fieldDepth) {
-            parser.routeText(into: buffer, toHandler: false)
-        } else {
-            parser.routeText(into: nil, toHandler: true)
+        guard let parserRef else { return }
+        parserRef._withUnsafeGuaranteedRef { parser in
+            if field == .none {
+                parser.routeText(into: nil, toHandler: false)
+            } else if mode == .plain || (mode == .markup && (level ?? depth) == fieldDepth) {
+                parser.routeText(into: buffer, toHandler: false)
+            } else {
+                parser.routeText(into: nil, toHandler: true)
+            }
         }
     }
 

@@ -51,8 +51,16 @@ final class XMLFeedReader: XMLEventHandler {
     @exclusivity(unchecked) var textType = TextType.text
     let buffer = ByteBuffer(capacity: 16 * 1024)
     /// The parser feeding this reader: captured plain text goes straight from
-    /// it into `buffer` (`XMLPushParser.textSink`). Set by the session.
-    unowned(unsafe) var parser: XMLPushParser?
+    /// it into `buffer` (`XMLPushParser.textSink`). Set by the session, which
+    /// owns both. Held `Unmanaged` and called through
+    /// `_withUnsafeGuaranteedRef`: an `unowned(unsafe)` reference was
+    /// retained and released on every routing change (half a million times
+    /// over 1000 feeds).
+    var parser: XMLPushParser? {
+        get { parserRef?.takeUnretainedValue() }
+        set { parserRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    @exclusivity(unchecked) private(set) var parserRef: Unmanaged<XMLPushParser>?
     @exclusivity(unchecked) var markupNames: [String] = []
     @exclusivity(unchecked) var pendingOpenTag = false
     @exclusivity(unchecked) var unwrapDepth = 0
@@ -232,8 +240,11 @@ final class XMLFeedReader: XMLEventHandler {
             // RSS 2.0: a guid that is a permalink "is a URL that points to the full item".
             item.link = guid
         }
-        if let onItem { onItem(item) } else { feed.items.append(item) }
-        item = ParsedItem()
+        // Moved out, not copied: passing the property itself copies the
+        // item (a retain per string, then a release when it is reset).
+        var finished = ParsedItem()
+        swap(&finished, &item)
+        if let onItem { onItem(finished) } else { feed.items.append(finished) }
     }
 
     func startPerson() {

@@ -74,9 +74,11 @@ extension SQLiteStore: StoryReader {
 
     // MARK: Helpers (called with the mutex held)
 
-    /// ` AND alias.name IN (?, …)` and its values, or nothing for all feeds.
+    /// ` AND alias.name IN (?, …)` and its values; for "every feed", every
+    /// feed of the current configuration (`syncFeeds`), so that a feed removed
+    /// from feeds.conf leaves the outputs while its state is kept.
     static func feedFilter(_ alias: String, _ feeds: [String]?) -> (String, [SQLiteValue]) {
-        guard let feeds else { return ("", []) }
+        guard let feeds else { return (" AND \(alias).configured = 1", []) }
         return (" AND \(alias).name IN (\(Array(repeating: "?", count: feeds.count).joined(separator: ", ")))",
                 feeds.map { .text($0) })
     }

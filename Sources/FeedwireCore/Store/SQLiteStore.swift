@@ -144,12 +144,15 @@ public final class SQLiteStore: @unchecked Sendable {
 extension SQLiteStore: StateStore {
     public func syncFeeds(_ feeds: [FeedConfig], now: Timestamp) throws {
         try write {
+            let before = Set(try db.query("SELECT name FROM feeds WHERE configured = 1") { $0.text(0) })
+            try db.run("UPDATE feeds SET configured = 0 WHERE configured = 1", [])
             for feed in feeds {
                 let known = try db.query("SELECT id, configured_url FROM feeds WHERE name = ?", [.text(feed.name)]) {
                     ($0.int64(0), $0.text(1))
                 }
                 if let (id, configured) = known.first {
                     feedIDs[feed.name] = id
+                    try db.run("UPDATE feeds SET configured = 1 WHERE id = ?", [.integer(id)])
                     guard configured != feed.url else { continue }
                     try db.run("""
                         UPDATE feeds SET configured_url = ?1, url = ?1, etag = NULL, last_modified = NULL,
@@ -161,6 +164,9 @@ extension SQLiteStore: StateStore {
                     feedIDs[feed.name] = db.lastInsertRowID
                 }
             }
+            // A feed joined or left the configuration: outputs over every
+            // feed must render again even though no item changed.
+            if before != Set(feeds.map(\.name)) { try bumpContentVersion() }
         }
     }
 

@@ -192,6 +192,12 @@ enum StoreSchema {
         """
         ALTER TABLE outbox ADD COLUMN sent_key TEXT;
         """,
+        // 4: whether the feed is in the current configuration. A feed removed
+        // from feeds.conf keeps its state (re-adding it resumes), but outputs
+        // that select "every feed" stop showing its stories.
+        """
+        ALTER TABLE feeds ADD COLUMN configured INTEGER NOT NULL DEFAULT 1;
+        """,
     ]
 
     /// The schema version this build writes.

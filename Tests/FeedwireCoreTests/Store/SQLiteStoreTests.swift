@@ -151,6 +151,29 @@ import Testing
         #expect(try h.store.feedStates().map(\.name) == ["a", "c"])
     }
 
+    @Test func aFeedRemovedFromTheConfigurationLeavesEveryFeedOutputsButKeepsItsState() throws {
+        let h = try TrackHarness(feeds: [])
+        let both = [FeedConfig(name: "a", url: "https://a.example.com/rss"), FeedConfig(name: "b", url: "https://b.example.com/rss")]
+        try h.store.syncFeeds(both, now: h.now)
+        try h.fetch("a", [story(1)])
+        try h.fetch("b", [story(2, site: "https://b.example.com")])
+        #expect(try h.store.stories(StoryQuery()).count == 2)
+
+        let version = try h.store.contentVersion()
+        try h.store.syncFeeds([both[0]], now: h.now)
+        #expect(try h.store.contentVersion() > version)  // outputs over every feed render again
+        #expect(try h.store.stories(StoryQuery()).map { $0.item.link } == ["https://a.example.com/story/1"])
+        #expect(try h.store.stories(StoryQuery(feeds: ["b"])).count == 1)  // named explicitly, still there
+        #expect(try h.store.feedState(named: "b")?.itemCount == 1)
+
+        let unchanged = try h.store.contentVersion()
+        try h.store.syncFeeds([both[0]], now: h.now)
+        #expect(try h.store.contentVersion() == unchanged)
+        try h.store.syncFeeds(both, now: h.now)
+        #expect(try h.store.stories(StoryQuery()).count == 2)
+        #expect(try h.fetch("b", [story(2, site: "https://b.example.com")]).events.isEmpty)  // resumes, nothing new
+    }
+
     @Test func fetchBookkeepingAndHealthEvents() throws {
         let h = try TrackHarness(feeds: [])
         try h.store.syncFeeds([FeedConfig(name: "a", url: "https://a.example.com/rss")], now: h.now)
