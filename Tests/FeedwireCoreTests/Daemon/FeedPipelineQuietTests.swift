@@ -1,5 +1,4 @@
 import Dispatch
-import Glibc
 import Synchronization
 @testable import FeedwireCore
 import FeedwireTestSupport
@@ -92,17 +91,6 @@ import Testing
         _ = h.refresh("b")
         #expect(try h.state("a").lastOutcome == .notModified)
         #expect(try h.state("b").lastOutcome == .notModified)
-    }
-
-    @Test func theTimerWritesTheBatch() throws {
-        let h = try Harness(delay: 0.05)
-        _ = h.refresh("a")
-        // Wall time only bounds a hang: the 50 ms timer normally fires long before.
-        let deadline = SystemClock().now() + 30
-        while try h.state("a").lastOutcome != .notModified, SystemClock().now() < deadline {
-            usleep(5_000)
-        }
-        #expect(try h.state("a").lastOutcome == .notModified)
     }
 
     @Test func aLaterFailureIsWrittenAfterTheWaitingPoll() throws {
