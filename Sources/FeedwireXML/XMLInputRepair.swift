@@ -277,8 +277,9 @@ struct XMLInputRepair {
 extension Array where Element == UInt8 {
     /// Appends `raw[from..<to]` with one memcpy (the generic
     /// `append(contentsOf:)` on a raw buffer or its slice goes byte by byte).
-    @inline(__always)
-    mutating func appendRaw(_ raw: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
+    /// Package-wide and inlinable: the Core text decoder uses it in its hot loop too.
+    @inlinable @inline(__always)
+    package mutating func appendRaw(_ raw: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
         let end = to ?? raw.count
         guard end > from, let base = raw.baseAddress else { return }
         append(contentsOf: UnsafeBufferPointer(start: (base + from).assumingMemoryBound(to: UInt8.self), count: end - from))

@@ -3,19 +3,6 @@ import FeedwireTestSupport
 import Foundation
 import Testing
 
-/// Runs the built binary and returns (exit code, stdout, stderr).
-func runFeedwire(_ arguments: [String], environment: [String: String]? = nil) throws -> (code: Int32, out: String, err: String) {
-    let dir = TemporaryDirectory(prefix: "feedwire-cli")
-    let errPath = dir.file("stderr")
-    let child = try ChildProcess(executable: PackagePaths.feedwireBinary.path, arguments: arguments,
-                                 environment: environment, captureStdout: true, stderrPath: errPath)
-    var out = ""
-    while let line = child.readLine() { out += line + "\n" }
-    let code = child.waitForExit(timeout: 60)
-    let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-    return (code ?? -1, out, err)
-}
-
 /// `feedwire check` and `feedwire export-opml` on the built binary: exit
 /// codes of the contract, messages, and no secret ever printed.
 @Suite struct ConfigCommandTests {

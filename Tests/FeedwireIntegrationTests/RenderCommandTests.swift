@@ -4,25 +4,8 @@ import Foundation
 import Testing
 
 /// `feedwire render OUTPUT-NAME` through the binary, on a state database
-/// filled through the store's own refresh path. Runs once the configuration
-/// reader is on main (until then `ConfigLoader` is a stub).
+/// filled through the store's own refresh path.
 @Suite struct RenderCommandTests {
-    static var configReaderAvailable: Bool {
-        do {
-            _ = try ConfigLoader.parse(text: "", path: nil)
-            return true
-        } catch {
-            return !error.description.contains("not written yet")
-        }
-    }
-
-    func run(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
-        let out = dir.file("out-\(UUID().uuidString).txt")
-        let p = try ChildProcess(executable: PackagePaths.feedwireBinary.path, arguments: arguments, stdoutPath: out, stderrPath: out)
-        let code = p.waitForExit(timeout: 60) ?? -1
-        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
-    }
-
     /// Two feeds carrying one shared story (same link) and a story each.
     func fillStore(_ path: String) throws {
         let store = try SQLiteStore(path: path, mode: .writer)
@@ -75,12 +58,12 @@ import Testing
             """)
     }
 
-    @Test(.enabled(if: RenderCommandTests.configReaderAvailable))
+    @Test
     func writesTheOutputOnceAndLeavesItAloneWhenNothingChanged() throws {
         let dir = TemporaryDirectory()
         try fillStore(dir.file("state.db"))
         let conf = try config(dir)
-        let (code, output) = try run(["render", "merged", "--config", conf], in: dir)
+        let (code, output) = try runFeedwireCombined(["render", "merged", "--config", conf])
         #expect(code == 0, "\(output)")
         #expect(output.contains("merged.xml: written (rss, 3 stories)"), "\(output)")
         let rss = try String(contentsOfFile: dir.file("merged.xml"), encoding: .utf8)
@@ -88,24 +71,24 @@ import Testing
         #expect(rss.contains("<feedwire:source"), "with its second source")
         #expect(rss.contains("Story only in wire ]]&gt; &lt;&amp;&gt;"))
 
-        let (again, message) = try run(["render", "merged", "--config", conf], in: dir)
+        let (again, message) = try runFeedwireCombined(["render", "merged", "--config", conf])
         #expect(again == 0 && message.contains("unchanged"), "\(message)")
 
         let preview = dir.file("preview.html")
-        let (page, pageOutput) = try run(["render", "page", "--config", conf, "-o", preview], in: dir)
+        let (page, pageOutput) = try runFeedwireCombined(["render", "page", "--config", conf, "-o", preview])
         #expect(page == 0, "\(pageOutput)")
         #expect(try String(contentsOfFile: preview, encoding: .utf8).contains("Air defence downs drones over Kyiv"))
         #expect(!FileManager.default.fileExists(atPath: dir.file("live.html")))
     }
 
-    @Test(.enabled(if: RenderCommandTests.configReaderAvailable))
+    @Test
     func unknownOutputIsAUsageErrorAndAMissingDatabaseCannotStart() throws {
         let dir = TemporaryDirectory()
         let conf = try config(dir)
-        let (unknown, message) = try run(["render", "nope", "--config", conf], in: dir)
+        let (unknown, message) = try runFeedwireCombined(["render", "nope", "--config", conf])
         #expect(unknown == 2, "\(message)")
         #expect(message.contains("no [[output]] named \"nope\"") && message.contains("merged, page"))
-        let (missing, why) = try run(["render", "merged", "--config", conf], in: dir)
+        let (missing, why) = try runFeedwireCombined(["render", "merged", "--config", conf])
         #expect(missing == 3, "\(why)")
         #expect(why.contains("state.db"))
     }

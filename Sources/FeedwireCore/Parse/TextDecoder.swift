@@ -1,3 +1,5 @@
+import FeedwireXML
+
 /// Turns a document's bytes, chunk by chunk, into UTF-8 that XML 1.0
 /// accepts, so libxml2 is fed UTF-8 only (`XML_PARSE_IGNORE_ENC`) and
 /// every encoding decision is ours.
@@ -418,16 +420,5 @@ final class TextDecoder {
             return n
         }
         return n
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends `raw[from..<to]` with one memcpy (the generic
-    /// `append(contentsOf:)` on a raw buffer or its slice goes byte by byte).
-    @inline(__always)
-    mutating func appendRaw(_ raw: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
-        let end = to ?? raw.count
-        guard end > from, let base = raw.baseAddress else { return }
-        append(contentsOf: UnsafeBufferPointer(start: (base + from).assumingMemoryBound(to: UInt8.self), count: end - from))
     }
 }

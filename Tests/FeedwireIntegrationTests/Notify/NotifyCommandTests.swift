@@ -3,25 +3,8 @@ import FeedwireTestSupport
 import Foundation
 import Testing
 
-/// `feedwire notify test NAME` through the binary. Runs once the
-/// configuration reader is on main (until then `ConfigLoader` is a stub).
+/// `feedwire notify test NAME` through the binary.
 @Suite(.serialized) struct NotifyCommandTests {
-    static var configReaderAvailable: Bool {
-        do {
-            _ = try ConfigLoader.parse(text: "", path: nil)
-            return true
-        } catch {
-            return !error.description.contains("not written yet")
-        }
-    }
-
-    func run(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
-        let out = dir.file("out-\(UUID().uuidString).txt")
-        let p = try ChildProcess(executable: PackagePaths.feedwireBinary.path, arguments: arguments, stdoutPath: out, stderrPath: out)
-        let code = p.waitForExit(timeout: 60) ?? -1
-        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
-    }
-
     func config(_ sink: ChatSinkHarness, _ dir: TemporaryDirectory, notify: String) throws -> String {
         try dir.write("feeds.conf", """
             [daemon]
@@ -36,7 +19,7 @@ import Testing
             """)
     }
 
-    @Test(.enabled(if: NotifyCommandTests.configReaderAvailable))
+    @Test
     func sendsATestMessageAndPrintsTheAnswer() throws {
         let sink = try ChatSinkHarness()
         let dir = TemporaryDirectory()
@@ -46,7 +29,7 @@ import Testing
             type = "discord"
             url = "\(sink.base)/discord/123456/tok"
             """)
-        let (code, output) = try run(["notify", "test", "newsroom", "--config", path], in: dir)
+        let (code, output) = try runFeedwireCombined(["notify", "test", "newsroom", "--config", path])
         #expect(code == 0, "\(output)")
         #expect(output.contains("notifier newsroom (discord") && output.contains("delivered") && output.contains("HTTP 200"))
         #expect(!output.contains("/123456/tok"))  // the webhook URL's secret part is not printed
@@ -54,7 +37,7 @@ import Testing
         #expect(records.count == 1 && records[0]["verdict"]?.stringValue == "ok", "\(sink.problems(records))")
     }
 
-    @Test(.enabled(if: NotifyCommandTests.configReaderAvailable))
+    @Test
     func reportsAGoneEndpointAndUnknownNames() throws {
         let sink = try ChatSinkHarness()
         let dir = TemporaryDirectory()
@@ -64,10 +47,10 @@ import Testing
             type = "webhook"
             url = "\(sink.base)/generic/gone"
             """)
-        let (code, output) = try run(["notify", "test", "old-hook", "--config", path], in: dir)
+        let (code, output) = try runFeedwireCombined(["notify", "test", "old-hook", "--config", path])
         #expect(code == 1, "\(output)")
         #expect(output.contains("endpoint is gone") && output.contains("HTTP 410"))
-        let (unknown, message) = try run(["notify", "test", "nope", "--config", path], in: dir)
+        let (unknown, message) = try runFeedwireCombined(["notify", "test", "nope", "--config", path])
         #expect(unknown == 2 && message.contains("no [[notify]] named nope") && message.contains("old-hook"))
     }
 }

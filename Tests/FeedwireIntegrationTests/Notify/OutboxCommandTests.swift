@@ -7,13 +7,6 @@ import Testing
 /// binary: listing works while another process holds the writer lock (the
 /// daemon), changing rows needs it and says so.
 @Suite(.serialized) struct OutboxCommandTests {
-    func run(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
-        let out = dir.file("out-\(UUID().uuidString).txt")
-        let p = try ChildProcess(executable: PackagePaths.feedwireBinary.path, arguments: arguments, stdoutPath: out, stderrPath: out)
-        let code = p.waitForExit(timeout: 60) ?? -1
-        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
-    }
-
     /// A state database whose outbox holds one pending message for `hook`.
     func stateWithOneMessage(_ dir: TemporaryDirectory) throws -> String {
         let path = dir.file("state.db")
@@ -40,20 +33,20 @@ import Testing
     @Test func listDropAndRetry() throws {
         let dir = TemporaryDirectory()
         let state = try stateWithOneMessage(dir)
-        var (code, out) = try run(["outbox", "list", "--state", state, "--config", dir.file("none.conf")], in: dir)
+        var (code, out) = try runFeedwireCombined(["outbox", "list", "--state", state, "--config", dir.file("none.conf")])
         #expect(code == 0, "\(out)")
         #expect(out.contains("\thook\tpending\t0\tnow\tnew wire\tCouncil vote number 3"), "\(out)")
 
-        (code, out) = try run(["outbox", "drop", "--state", state, "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "drop", "--state", state, "--config", dir.file("none.conf")])
         #expect(code != 0 && out.contains("--target"), "\(out)")  // refuses to drop everything at once
-        (code, out) = try run(["outbox", "drop", "--state", state, "--target", "hook", "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "drop", "--state", state, "--target", "hook", "--config", dir.file("none.conf")])
         #expect(code == 0 && out.contains("1 message(s) dropped for hook"), "\(out)")
-        (code, out) = try run(["outbox", "list", "--state", state, "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "list", "--state", state, "--config", dir.file("none.conf")])
         #expect(out.contains("\thook\tdead\t"), "\(out)")
 
-        (code, out) = try run(["outbox", "retry", "--state", state, "--target", "hook", "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "retry", "--state", state, "--target", "hook", "--config", dir.file("none.conf")])
         #expect(code == 0 && out.contains("1 message(s) will be sent again to hook"), "\(out)")
-        (code, out) = try run(["outbox", "list", "--state", state, "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "list", "--state", state, "--config", dir.file("none.conf")])
         #expect(out.contains("\thook\tpending\t"), "\(out)")
     }
 
@@ -61,9 +54,9 @@ import Testing
         let dir = TemporaryDirectory()
         let state = try stateWithOneMessage(dir)
         let daemon = try SQLiteStore(path: state, mode: .writer)  // stands in for `feedwire run`
-        var (code, out) = try run(["outbox", "list", "--state", state, "--config", dir.file("none.conf")], in: dir)
+        var (code, out) = try runFeedwireCombined(["outbox", "list", "--state", state, "--config", dir.file("none.conf")])
         #expect(code == 0 && out.contains("\thook\tpending\t"), "\(out)")
-        (code, out) = try run(["outbox", "drop", "--state", state, "--target", "hook", "--config", dir.file("none.conf")], in: dir)
+        (code, out) = try runFeedwireCombined(["outbox", "drop", "--state", state, "--target", "hook", "--config", dir.file("none.conf")])
         #expect(code == 3, "\(out)")
         #expect(out.contains("in use by another Feedwire process") && out.contains("stop it first"), "\(out)")
         withExtendedLifetime(daemon) {}
