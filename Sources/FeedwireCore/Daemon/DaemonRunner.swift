@@ -389,6 +389,10 @@ public final class DaemonRunner: @unchecked Sendable {
 
     func logRefresh(_ feed: FeedConfig, report: RefreshReport, state: FeedPollState, decision: PollDecision,
                     previousFailures: Int, previousMove: String?, now: Double) {
+        if logger.logLevel > .debug, RefreshLog.onlyDebug(report: report, previousFailures: previousFailures,
+                                                          previousMove: previousMove) {
+            return  // the usual poll: no string is built for a line nobody sees
+        }
         let meta: Logger.Metadata = ["feed": .string(feed.name)]
         let next = state.nextDue.map { "next poll in \(DurationText.format($0 - now))" } ?? "not scheduled"
         let why = decision.reason == .interval ? "" : " (\(decision.reason.rawValue))"

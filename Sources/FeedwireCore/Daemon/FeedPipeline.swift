@@ -48,8 +48,12 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     /// Quiet polls waiting for their batched write (0 delay: written at once).
     let quietFlushDelay: Double
     let quietBatchLimit: Int
+    /// Quiet polls waiting for the batched write, and whether a timer for
+    /// it was asked for (appended from any thread, taken on the store queue).
+    private let quiet = Mutex<(pending: [(feed: String, record: FetchRecord)], timerRequested: Bool)>(([], false))
+    /// Each feed's state as the store has it (see `FeedStateCache`).
+    let states = FeedStateCache()
     // Confined to `storeQueue`.
-    private var quietPending: [(feed: String, record: FetchRecord)] = []
     private var quietTimer: DispatchSourceTimer?
     /// Scheduler decisions not yet written (`noteNextDue`), flushed in one
     /// transaction per wave rather than one per refresh.
@@ -80,6 +84,8 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     /// refreshes that start from now on.
     public func reconfigure(_ config: FeedwireConfig) {
         settings.withLock { $0 = Settings(daemon: config.daemon, router: NotificationRouter(config: config)) }
+        // The caller synced the feed table first (a changed URL drops the validators).
+        states.invalidateAll()
     }
 
     /// Whether the last store operation succeeded.
@@ -87,6 +93,12 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
 
     public func refresh(feed: FeedConfig, completion: @escaping @Sendable (RefreshReport) -> Void) {
         let current = settings.withLock { $0 }
+        if let state = states.cached(feed.name, url: feed.url) {
+            // The usual poll: validators from memory, no store-queue hop, no SELECT.
+            send(feed: feed, state: state, settings: current, completion: completion)
+            return
+        }
+        let generation = states.generation
         storeQueue.async { [self] in
             let state: FeedState?
             do {
@@ -97,18 +109,51 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
                 completion(.failed("cannot read its state from the database: \(error)"))
                 return
             }
-            let validators = Validators(etag: state?.etag, lastModified: state?.lastModified)
-            let request = FeedRequest.make(url: feed.url, validators: validators, limits: current.daemon.limits(for: feed),
-                                           verifyTLS: feed.tlsVerify, label: "feed \(feed.name)")
-            inFlight.withLock { $0 += 1 }
-            transport.send(request) { [self] result in
-                parseQueue.async { [self] in
-                    let report = handle(result, feed: feed, state: state, validators: validators, settings: current)
-                    inFlight.withLock { $0 -= 1 }
-                    completion(report)
-                }
+            if let state { states.put(state, loadedIn: generation) }
+            send(feed: feed, state: state, settings: current, completion: completion)
+        }
+    }
+
+    /// Sends the conditional GET. A quiet 304 is finished on the transport's
+    /// completion thread (nothing to parse, its record joins the batched
+    /// write without waiting); anything else goes to the parse queue.
+    private func send(feed: FeedConfig, state: FeedState?, settings current: Settings,
+                      completion: @escaping @Sendable (RefreshReport) -> Void) {
+        let validators = Validators(etag: state?.etag, lastModified: state?.lastModified)
+        let request = FeedRequest.make(url: feed.url, validators: validators, limits: current.daemon.limits(for: feed),
+                                       verifyTLS: feed.tlsVerify, label: "feed \(feed.name)")
+        inFlight.withLock { $0 += 1 }
+        transport.send(request) { [self] result in
+            if case let .success(response) = result, response.status == 304,
+               let report = handleQuietNotModified(result, feed: feed, state: state, validators: validators,
+                                                   settings: current) {
+                inFlight.withLock { $0 -= 1 }
+                completion(report)
+                return
+            }
+            parseQueue.async { [self] in
+                let report = handle(result, feed: feed, state: state, validators: validators, settings: current)
+                inFlight.withLock { $0 -= 1 }
+                completion(report)
             }
         }
+    }
+
+    /// A 304 that changes nothing but the fetch times (`isQuiet`): recorded
+    /// in the batch and reported. Nil for any other 304 (new validators, a
+    /// recovering feed …), which `handle` stores at once.
+    private func handleQuietNotModified(_ result: Result<HTTPResponse, TransportError>, feed: FeedConfig,
+                                        state: FeedState?, validators: Validators, settings: Settings) -> RefreshReport? {
+        guard quietFlushDelay > 0, let state else { return nil }
+        let now = clock.timestamp
+        let outcome = FetchOutcome.classify(result, subject: "feed \(feed.name)", previous: validators, now: now)
+        guard !outcome.hasContent, outcome.kind != .cancelled else { return nil }
+        let record = FetchRecord(outcome, at: now)
+        guard FeedPipeline.isQuiet(record, state: state) else { return nil }
+        CrashPoint.hit(CrashPoint.fetchBeforeStore)
+        let route: (EventWithItem) -> [String] = { settings.router.targets(for: $0.event, entry: $0.entry) }
+        recordQuiet(feed: feed.name, record, route: route)
+        return RefreshReport(fetch: outcome)
     }
 
     /// Classifies the answer, parses on this (concurrent) queue, then stores
@@ -129,7 +174,7 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
                 recordQuiet(feed: feed.name, record, route: route)
                 return RefreshReport(fetch: outcome)
             }
-            return storeSync {
+            return storeSync(feed: feed.name) {
                 _ = try store.recordFetch(feed: feed.name, record, route: route)
                 return RefreshReport(fetch: outcome)
             } ?? .failed("feed \(feed.name): could not record the fetch in the state database")
@@ -143,7 +188,7 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
                 recordQuiet(feed: feed.name, record, route: route)
                 return RefreshReport(fetch: outcome)
             }
-            return storeSync {
+            return storeSync(feed: feed.name) {
                 _ = try store.recordFetch(feed: feed.name, record, route: route)
                 return RefreshReport(fetch: outcome)
             } ?? .failed("feed \(feed.name): could not record the fetch in the state database")
@@ -157,14 +202,14 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
             let message = "feed \(feed.name): the answer from \(base) is not a feed (\(error)); check the url in feeds.conf"
             record.outcome = .parseError
             record.error = message
-            _ = storeSync { try store.recordFetch(feed: feed.name, record, route: route) }
+            _ = storeSync(feed: feed.name) { try store.recordFetch(feed: feed.name, record, route: route) }
             return .failed(message, status: outcome.status)
         }
 
         let policy = TrackPolicy(daemon: settings.daemon, feed: feed)
         let request = RefreshRequest(feed: feed.name, document: document, documentHash: hash, fetch: record,
                                      now: now, policy: policy)
-        return storeSync {
+        return storeSync(feed: feed.name) {
             let stored = try store.refresh(request, route: route)
             for note in stored.notes {
                 logger.notice("\(note)", metadata: ["feed": .string(feed.name)])
@@ -191,17 +236,35 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     /// Queues a quiet poll's record for the next batched write (see the type doc).
     private func recordQuiet(feed: String, _ record: FetchRecord, route: (EventWithItem) -> [String]) {
         guard quietFlushDelay > 0 else {
-            _ = storeSync { try store.recordFetch(feed: feed, record, route: route) }
+            _ = storeSync(feed: feed) { try store.recordFetch(feed: feed, record, route: route) }
             return
         }
-        storeQueue.sync {
-            quietPending.append((feed, record))
-            if quietPending.count >= quietBatchLimit {
-                flushQuiet()
-            } else {
-                armQuietTimer()
-            }
+        let action = quiet.withLock { q -> QuietAction in
+            q.pending.append((feed, record))
+            if q.pending.count >= quietBatchLimit { return .flush }
+            if q.timerRequested { return .none }
+            q.timerRequested = true
+            return .armTimer
         }
+        switch action {
+        case .none: break
+        case .armTimer: storeQueue.async { [self] in armQuietTimer() }
+        // Rare (once per `quietBatchLimit` polls); waiting keeps the batch bounded.
+        case .flush: storeQueue.sync { flushQuiet() }
+        }
+    }
+
+    private enum QuietAction { case none, armTimer, flush }
+
+    /// Asks for the batched write within `quietFlushDelay`: one store-queue
+    /// hop per batch, not one per poll.
+    private func requestBatchedWrite() {
+        let needed = quiet.withLock { q -> Bool in
+            if q.timerRequested { return false }
+            q.timerRequested = true
+            return true
+        }
+        if needed { storeQueue.async { [self] in armQuietTimer() } }
     }
 
     /// Makes sure a batched write happens within `quietFlushDelay`. On the store queue.
@@ -220,10 +283,13 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
         dispatchPrecondition(condition: .onQueue(storeQueue))
         quietTimer?.cancel()
         quietTimer = nil
+        let batch = quiet.withLock { q -> [(feed: String, record: FetchRecord)] in
+            q.timerRequested = false
+            defer { q.pending.removeAll(keepingCapacity: true) }
+            return q.pending
+        }
         writeNextDue()
-        guard !quietPending.isEmpty else { return }
-        let batch = quietPending
-        quietPending.removeAll(keepingCapacity: true)
+        guard !batch.isEmpty else { return }
         let route = settings.withLock { $0.router }
         do {
             try store.recordFetches(batch, route: { route.targets(for: $0.event, entry: $0.entry) })
@@ -244,12 +310,17 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     /// parse queue, never on the store queue), after the waiting quiet polls
     /// (so the store sees every feed's fetches in order). A thrown error is
     /// logged and marks the store unhealthy.
-    private func storeSync<T>(_ body: () throws -> T) -> T? {
+    /// Afterwards the feed's cached state is read again from the store
+    /// (the write may have changed its validators, address, hash, errors).
+    private func storeSync<T>(feed: String, _ body: () throws -> T) -> T? {
         storeQueue.sync {
             flushQuiet()
+            let generation = states.generation
+            states.forget(feed)
             do {
                 let value = try body()
                 storeOK.store(true, ordering: .relaxed)
+                if let state = try? store.feedState(named: feed) { states.put(state, loadedIn: generation) }
                 return value
             } catch {
                 storeOK.store(false, ordering: .relaxed)
@@ -271,12 +342,10 @@ public final class FeedPipeline: FeedRefresher, DaemonComponent, @unchecked Send
     /// wave settles after nearly every refresh, and a transaction (an
     /// fsync) each time cost as much as the 304s did.
     public func flushNextDue() {
-        storeQueue.async { [self] in
-            if quietFlushDelay > 0 {
-                armQuietTimer()
-            } else {
-                writeNextDue()
-            }
+        if quietFlushDelay > 0 {
+            requestBatchedWrite()
+        } else {
+            storeQueue.async { [self] in writeNextDue() }
         }
     }
 

@@ -61,6 +61,15 @@ public enum RefreshLog {
         return out
     }
 
+    /// Whether `lines` gives a single debug line ("not modified", "no
+    /// changes") for this refresh: the daemon skips building it when debug
+    /// is off.
+    public static func onlyDebug(report: RefreshReport, previousFailures: Int, previousMove: String?) -> Bool {
+        guard report.outcome == .changed || report.outcome == .notModified else { return false }
+        if let target = report.movedTo, target != previousMove { return false }
+        return previousFailures == 0 && report.newItems == 0 && report.updatedItems == 0
+    }
+
     /// Failure messages start with "feed NAME: " (they are stored and shown
     /// by `feedwire status` too); in the log the name is already the prefix.
     static func withoutSubject(_ message: String, feed: String) -> String {

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Synchronization
 
 /// The daemon's side of publishing: writes every `[[output]]` and appends
 /// the change log, on its own serial queue so file I/O never blocks the
@@ -29,6 +30,12 @@ public final class PublishWorker: DaemonComponent, @unchecked Sendable {
     /// The last error message per output (and "changelog"), to log changes only.
     private var failing: [String: String] = [:]
     private var queued = false
+    /// A pass is requested and has not started yet (`queued`, or the hop to
+    /// set it pending). Readable from any thread: `publishIfDirty` returns
+    /// without a queue hop while set (the daemon asks after nearly every
+    /// poll). Cleared just before a pass reads the store, so a request
+    /// that finds it set is covered by that pass.
+    private let requested = Atomic<Bool>(false)
     private var stopped = false
     /// Least time (seconds) from one `publishIfDirty` pass to the next.
     private let minimumSpacing: Double
@@ -55,12 +62,14 @@ public final class PublishWorker: DaemonComponent, @unchecked Sendable {
     /// queued and not yet started are coalesced into it; the pass starts
     /// `minimumSpacing` after the previous one at the earliest.
     public func publishIfDirty() {
+        guard !requested.exchange(true, ordering: .acquiringAndReleasing) else { return }
         queue.async { [self] in
             guard !queued, !stopped else { return }
             queued = true
             let run: @Sendable () -> Void = { [self] in
                 guard queued else { return }  // shutdown ran it already
                 queued = false
+                requested.store(false, ordering: .sequentiallyConsistent)
                 guard !stopped else { return }
                 lastPassAt = clock.now()
                 _ = pass()
@@ -111,6 +120,7 @@ public final class PublishWorker: DaemonComponent, @unchecked Sendable {
             if queued, !stopped {
                 // A pass waiting for its spacing: the outputs should show everything stored before the stop.
                 queued = false
+                requested.store(false, ordering: .sequentiallyConsistent)
                 _ = pass()
             }
             stopped = true
