@@ -149,6 +149,35 @@ static inline CURLMcode fw_multi_setopt_pointer(CURLM *m, CURLMoption o, void *v
 static inline CURLMcode fw_multi_setopt_socket_cb(CURLM *m, CURLMoption o, curl_socket_callback v) { return fw_curl()->curl_multi_setopt(m, o, v); }
 static inline CURLMcode fw_multi_setopt_timer_cb(CURLM *m, CURLMoption o, curl_multi_timer_callback v) { return fw_curl()->curl_multi_setopt(m, o, v); }
 
+/*
+ * Appends the request header line "name: value" ("name;" for an empty value,
+ * libcurl's spelling of an empty header) to l, built in one stack buffer
+ * (heap when longer): no per-line buffer on the Swift side. NULL when out of
+ * memory (l is then unchanged).
+ */
+static inline struct curl_slist *fw_curl_slist_append_field(struct curl_slist *l, const char *name, size_t nlen,
+                                                             const char *value, size_t vlen) {
+    char stack[512];
+    size_t need = nlen + 2 + vlen + 1;
+    char *line = need <= sizeof stack ? stack : malloc(need);
+    if (!line) return NULL;
+    size_t at = 0;
+    if (nlen) memcpy(line, name, nlen);
+    at = nlen;
+    if (vlen == 0) {
+        line[at++] = ';';
+    } else {
+        line[at++] = ':';
+        line[at++] = ' ';
+        memcpy(line + at, value, vlen);
+        at += vlen;
+    }
+    line[at] = 0;
+    struct curl_slist *next = fw_curl()->curl_slist_append(l, line);
+    if (line != stack) free(line);
+    return next;
+}
+
 /* CURLMsg.data is a union; Swift reads its CURLcode member through this. */
 static inline CURLcode fw_msg_result(const CURLMsg *m) { return m->data.result; }
 

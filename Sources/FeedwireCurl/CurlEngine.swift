@@ -170,16 +170,21 @@ final class CurlEngine: @unchecked Sendable {
     @discardableResult
     private func startQueued() -> Bool {
         var started = false
+        // One clock reading for every transfer started in this turn: they
+        // all got their slot now (microseconds apart at most).
+        var now = 0.0
         while let (t, _) = queue.next() {
-            t.started = monotonicSeconds()
-            startHop(t)
+            if !started { now = monotonicSeconds() }
+            t.started = now
+            startHop(t, now: now)
             started = true
         }
         return started
     }
 
-    private func startHop(_ t: Transfer) {
-        let remaining = t.request.limits.totalTimeout - (monotonicSeconds() - t.started)
+    /// - Parameter now: `monotonicSeconds()` when the caller already read it.
+    private func startHop(_ t: Transfer, now: Double? = nil) {
+        let remaining = t.request.limits.totalTimeout - ((now ?? monotonicSeconds()) - t.started)
         guard remaining > 0 else {
             return finish(t, .failure(.timeout("no time left after \(t.redirects) redirects")))
         }
@@ -257,7 +262,7 @@ final class CurlEngine: @unchecked Sendable {
             return finish(t, .failure(error))
         }
         let status = easy.responseCode()
-        if t.request.followRedirects, [301, 302, 303, 307, 308].contains(status), let next = easy.redirectURL() {
+        if t.request.followRedirects, Self.isFollowedRedirect(status), let next = easy.redirectURL() {
             guard let nextParts = URLParts(next), nextParts.scheme == "http" || nextParts.scheme == "https" else {
                 let scheme = URLParts(next)?.scheme ?? "?"
                 return finish(t, .failure(.protocolNotAllowed("\(t.url) redirects to \(scheme)://")))
@@ -273,6 +278,14 @@ final class CurlEngine: @unchecked Sendable {
             redirects: t.redirects, permanentRedirect: t.redirects > 0 && t.allPermanent,
             wireBytes: t.wireBytes, seconds: monotonicSeconds() - t.started)
         finish(t, .success(response))
+    }
+
+    /// The 3xx statuses followed hop by hop (RFC 9110 §15.4; not 300, 304, 305).
+    private static func isFollowedRedirect(_ status: Int) -> Bool {
+        switch status {
+        case 301, 302, 303, 307, 308: return true
+        default: return false
+        }
     }
 
     /// Completes a transfer that held a slot.

@@ -20,21 +20,15 @@ final class HeaderList {
 
     /// `Name: value` lines; an empty value is sent as `Name;` (libcurl's
     /// spelling for an empty header, `Name:` would remove it instead).
-    /// - Parameter scratch: a reusable buffer for assembling each line.
-    init(_ headers: HTTPHeaders, scratch: inout [UInt8]) {
+    /// Each line is joined and appended in one C call (no Swift buffer per line).
+    init(_ headers: HTTPHeaders) {
         for field in headers {
-            scratch.removeAll(keepingCapacity: true)
-            scratch.append(contentsOf: field.name.utf8)
-            if field.value.isEmpty {
-                scratch.append(0x3B)  // ;
-            } else {
-                scratch.append(0x3A)  // :
-                scratch.append(0x20)
-                scratch.append(contentsOf: field.value.utf8)
-            }
-            scratch.append(0)
-            let next = scratch.withUnsafeBufferPointer { b in
-                b.withMemoryRebound(to: CChar.self) { fw_curl_slist_append(raw, $0.baseAddress) }
+            var name = field.name
+            var value = field.value
+            let next = name.withUTF8 { n in
+                value.withUTF8 { v in
+                    fw_curl_slist_append_field(raw, n.baseAddress, n.count, v.baseAddress, v.count)
+                }
             }
             guard let next else { fatalError("curl_slist_append failed: out of memory") }
             raw = next

@@ -37,10 +37,11 @@ final class EasyHandle {
     private var currentLimits: TransferLimits?
     private var currentVerify = true
     private var currentProxy: String?? = .none
-    /// Keeps the header list libcurl points at alive for the transfer.
+    /// Keeps the header list libcurl points at alive: for the transfer, and
+    /// while pooled until the next `prepare` replaces it (libcurl keeps the
+    /// pointer but reads it only while the handle is in the multi handle, so
+    /// a finished transfer costs no setopt to clear it).
     private var headerList: HeaderList?
-    /// Reused to assemble header lines.
-    private var scratch: [UInt8] = []
 
     init(userAgent: String, policy: NetworkPolicy) {
         guard let h = fw_curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
@@ -88,8 +89,9 @@ final class EasyHandle {
     func prepare(_ t: Transfer, remaining: Double, proxy: String?, policyHost: String?) {
         let isPlainGet = t.method == .get
         if !plainGet || !isPlainGet {
-            fw_curl_easy_reset(raw)
+            fw_curl_easy_reset(raw)  // also clears CURLOPT_HTTPHEADER
             setConstantOptions()
+            headerList = nil
         }
         plainGet = isPlainGet
         errorBuffer[0] = 0
@@ -100,9 +102,12 @@ final class EasyHandle {
         self.policyHost = policyHost
 
         _ = fw_easy_setopt_string(raw, CURLOPT_URL, t.url)
-        if t.headerList == nil { t.headerList = t.makeHeaderList(scratch: &scratch) }
+        if t.headerList == nil { t.headerList = t.makeHeaderList() }
+        // Set before the old list is released (libcurl must never hold a freed pointer).
+        if t.headerList !== headerList || headerList == nil {
+            _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, t.headerList?.raw)
+        }
         headerList = t.headerList
-        _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, headerList?.raw)
 
         switch t.method {
         case .get:
@@ -148,15 +153,11 @@ final class EasyHandle {
         }
     }
 
-    /// Forgets the finished transfer and its body (the handle goes back to the pool).
+    /// Forgets the finished transfer and its body (the handle goes back to
+    /// the pool). Its header list stays alive until the next `prepare`.
     func release() {
         transfer = nil
         body = []
-        if headerList != nil {
-            // libcurl keeps the pointer: clear it before the list is freed.
-            _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, nil)
-            headerList = nil
-        }
     }
 
     /// The decoded body, leaving the handle's buffer empty.

@@ -47,9 +47,9 @@ final class Transfer: @unchecked Sendable {
 
     /// Header lines for libcurl. With a body, `Expect:` stops libcurl's
     /// 100-continue round trip (webhook bodies are small).
-    func makeHeaderList(scratch: inout [UInt8]) -> HeaderList? {
+    func makeHeaderList() -> HeaderList? {
         if headers.fields.isEmpty && body == nil { return nil }
-        let list = HeaderList(headers, scratch: &scratch)
+        let list = HeaderList(headers)
         if body != nil { list.append("Expect:") }
         return list
     }
