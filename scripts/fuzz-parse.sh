@@ -34,7 +34,8 @@ fi
 if [ "$needs_build" = 1 ]; then
   echo "fuzz-parse: building $binary" >&2
   rm -f "$binary"
-  flags=(-swift-version 6 -O -g -parse-as-library -sanitize=fuzzer,address
+  # -package-name: FeedwireXML shares `package` helpers with Core, as in SwiftPM.
+  flags=(-swift-version 6 -O -g -parse-as-library -sanitize=fuzzer,address -package-name feedwire
          -I Sources/CLibXML2 -Xcc -I/usr/include/libxml2 -enable-upcoming-feature MemberImportVisibility)
   swiftc "${flags[@]}" -wmo -module-name FeedwireXML -emit-module -emit-module-path "$out/obj/FeedwireXML.swiftmodule" \
          -emit-object -o "$out/obj/FeedwireXML.o" "${xml_sources[@]}"
