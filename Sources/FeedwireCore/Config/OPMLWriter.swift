@@ -48,25 +48,8 @@ public enum OPMLWriter {
     /// references (attribute-value normalisation would turn them into
     /// spaces otherwise), and characters XML 1.0 forbids (other C0
     /// controls, U+FFFE, U+FFFF) dropped.
+    /// The outputs' escaper (`XMLText`), in its attribute form.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t": out += "&#9;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            default:
-                let v = scalar.value
-                if v < 0x20 || v == 0xFFFE || v == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        XMLText.escaped(s, attribute: true)
     }
 }
