@@ -2,5 +2,5 @@
 .PHONY: bench-fetch
 
 ## CPU per request of `feedwire fetch` (full and 304 rounds) against the libcurl C floor.
-bench-fetch:
-	scripts/bench-fetch.sh
+bench-fetch: release
+	scripts/bench-fetch.sh "$(RELEASE_BIN)"

@@ -9,8 +9,17 @@
 # round <= 1.5x the floor, full round <= 2x, zero failures. A benchmark, not
 # a test: exits 1 only when a request failed or a tool broke.
 #
+# It measures the shipped binary (`make release`: --static-swift-stdlib),
+# whose path make passes as $1. feedwire's figure is its whole process
+# (start-up, loading libcurl, reading the URL and validator files, writing
+# one line per URL), from getrusage to the microsecond; fetch_multi measures
+# only inside its rounds. Each run times the C floor and feedwire back to
+# back and the ratios are taken per run, then the median over runs: on a
+# shared 2-core machine the floor itself drifts by 30 % between minutes,
+# and a ratio of two medians taken minutes apart would carry that drift.
+#
 # Environment: BENCH_FEEDS (10000), BENCH_PARALLEL (64, both clients),
-# BENCH_RUNS (3, medians reported), BENCH_DIR (.build/bench-fetch),
+# BENCH_RUNS (7, medians reported), BENCH_DIR (.build/bench-fetch),
 # BENCH_CORPUS (a gen_corpus.py output dir to reuse instead of generating).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,16 +27,15 @@ ROOT=$PWD
 SHARED=$(cd "$ROOT/../shared" && pwd)
 N=${BENCH_FEEDS:-10000}
 PAR=${BENCH_PARALLEL:-64}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-7}
+BIN=${1:?usage: scripts/bench-fetch.sh FEEDWIRE_BINARY (make bench-fetch passes the shipped release build)}
 WORK=${BENCH_DIR:-$ROOT/.build/bench-fetch}
 mkdir -p "$WORK"
 
 scripts/setup.sh bench
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-echo "== building feedwire (release) and fetch_multi" >&2
-swift build -c release --product feedwire >&2
-BIN="$(swift build -c release --show-bin-path)/feedwire"
+echo "== building fetch_multi" >&2
 gcc -O2 -o "$WORK/fetch_multi" "$SHARED/bench/fetch_multi.c" $(curl-config --cflags --libs)
 
 CORPUS=${BENCH_CORPUS:-$WORK/corpus}
@@ -64,15 +72,12 @@ curl -sf -o /dev/null "$(head -1 "$URLS")" || { echo "nginx does not answer; see
 failures=0
 : > "$WORK/samples.txt"
 # run_timed OUTFILE COMMAND...: runs COMMAND with stdout to OUTFILE; sets $rc
-# (its exit status) and $cpu (its user+sys CPU seconds).
+# (its exit status) and $cpu (its user+sys CPU seconds, to the microsecond).
 run_timed() {
   local out=$1
   shift
-  set +e
-  /usr/bin/time -f '%U %S' -o "$WORK/time.txt" "$@" > "$out"
-  rc=$?
-  set -e
-  cpu=$(awk '{printf "%.4f", $1 + $2}' "$WORK/time.txt")
+  read -r rc u s < <(python3 scripts/cpu-time.py "$out" "$@")
+  cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.6f", u + s}')
 }
 rc=0
 cpu=0
@@ -102,16 +107,20 @@ for run in $(seq "$RUNS"); do
   run_timed /dev/null "$BIN" fetch --allow 127.0.0.1/32 "$(head -1 "$URLS")"
   s0=$cpu
 
-  f_full=$(awk -v s="$s1" -v n="$COUNT" 'BEGIN{printf "%.1f", s / n * 1e6}')
-  f_cond=$(awk -v s="$s2" -v n="$COUNT" 'BEGIN{printf "%.1f", s / n * 1e6}')
+  f_full=$(awk -v s="$s1" -v n="$COUNT" 'BEGIN{printf "%.2f", s / n * 1e6}')
+  f_cond=$(awk -v s="$s2" -v n="$COUNT" 'BEGIN{printf "%.2f", s / n * 1e6}')
   a_full=$(awk -v s="$s1" -v z="$s0" -v n="$COUNT" 'BEGIN{printf "%.1f", (s - z) / n * 1e6}')
   a_cond=$(awk -v s="$s2" -v z="$s0" -v n="$COUNT" 'BEGIN{printf "%.1f", (s - z) / n * 1e6}')
-  echo "$c_full $c_cond $f_full $f_cond $a_full $a_cond $s0" >> "$WORK/samples.txt"
-  printf 'run %d: C full %6s us  C 304 %6s us | feedwire full %6s us  feedwire 304 %6s us | start-up %s s\n' \
-    "$run" "$c_full" "$c_cond" "$f_full" "$f_cond" "$s0" >&2
+  r_full=$(awk -v a="$f_full" -v b="$c_full" 'BEGIN{printf "%.3f", a / b}')
+  r_cond=$(awk -v a="$f_cond" -v b="$c_cond" 'BEGIN{printf "%.3f", a / b}')
+  ra_full=$(awk -v a="$a_full" -v b="$c_full" 'BEGIN{printf "%.3f", a / b}')
+  ra_cond=$(awk -v a="$a_cond" -v b="$c_cond" 'BEGIN{printf "%.3f", a / b}')
+  echo "$c_full $c_cond $f_full $f_cond $a_full $a_cond $s0 $r_full $r_cond $ra_full $ra_cond" >> "$WORK/samples.txt"
+  printf 'run %d: C full %6s us  C 304 %6s us | feedwire full %6s us (%sx)  feedwire 304 %6s us (%sx) | start-up %s s\n' \
+    "$run" "$c_full" "$c_cond" "$f_full" "$r_full" "$f_cond" "$r_cond" "$s0" >&2
 done
 
-median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+median() { sort -n | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 C_FULL=$(awk '{print $1}' "$WORK/samples.txt" | median)
 C_COND=$(awk '{print $2}' "$WORK/samples.txt" | median)
 F_FULL=$(awk '{print $3}' "$WORK/samples.txt" | median)
@@ -119,14 +128,17 @@ F_COND=$(awk '{print $4}' "$WORK/samples.txt" | median)
 A_FULL=$(awk '{print $5}' "$WORK/samples.txt" | median)
 A_COND=$(awk '{print $6}' "$WORK/samples.txt" | median)
 S0=$(awk '{print $7}' "$WORK/samples.txt" | median)
-R_FULL=$(awk -v a="$F_FULL" -v b="$C_FULL" 'BEGIN{printf "%.2f", a / b}')
-R_COND=$(awk -v a="$F_COND" -v b="$C_COND" 'BEGIN{printf "%.2f", a / b}')
-RA_FULL=$(awk -v a="$A_FULL" -v b="$C_FULL" 'BEGIN{printf "%.2f", a / b}')
-RA_COND=$(awk -v a="$A_COND" -v b="$C_COND" 'BEGIN{printf "%.2f", a / b}')
+# Ratios: the median of the per-run ratios (each run's C floor and
+# feedwire measured back to back).
+R_FULL=$(awk '{print $8}' "$WORK/samples.txt" | median | xargs printf '%.2f')
+R_COND=$(awk '{print $9}' "$WORK/samples.txt" | median | xargs printf '%.2f')
+RA_FULL=$(awk '{print $10}' "$WORK/samples.txt" | median | xargs printf '%.2f')
+RA_COND=$(awk '{print $11}' "$WORK/samples.txt" | median | xargs printf '%.2f')
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN{ print (r <= t) ? "ok" : "MISSED" }'; }
 
 echo
-echo "bench-fetch: $COUNT feeds, nginx 127.0.0.1, $PAR in flight, median of $RUNS runs, CPU (user+sys) per request"
+echo "bench-fetch: $COUNT feeds, nginx 127.0.0.1, $PAR in flight, $RUNS runs, CPU (user+sys) per request"
+echo "  (values: medians over runs; ratios: median of the per-run ratios; binary: $BIN)"
 printf '  %-22s %12s %12s %8s %s\n' "round" "fetch_multi" "feedwire" "ratio" "target"
 printf '  %-22s %10s us %10s us %7sx <= 2.0x %s\n' "full (200)" "$C_FULL" "$F_FULL" "$R_FULL" "$(verdict "$R_FULL" 2.0)"
 printf '  %-22s %10s us %10s us %7sx <= 1.5x %s\n' "conditional (304)" "$C_COND" "$F_COND" "$R_COND" "$(verdict "$R_COND" 1.5)"

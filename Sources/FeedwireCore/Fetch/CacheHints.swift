@@ -22,7 +22,11 @@ public struct CacheHints: Sendable, Equatable {
     }
 
     /// One pass over the fields (this runs for every response).
-    public init(headers: HTTPHeaders, now: Timestamp) {
+    /// - Parameter needsDate: parse `Date` even without `Expires` (for a
+    ///   `Retry-After` HTTP-date). Otherwise `date` is only parsed when
+    ///   `Expires` needs it: nothing else reads it, and parsing an HTTP-date
+    ///   for every 304 was a measurable part of an unchanged poll.
+    public init(headers: HTTPHeaders, now: Timestamp, needsDate: Bool = false) {
         var dateText: String?
         var expiresText: String?
         for field in headers {
@@ -37,7 +41,7 @@ public struct CacheHints: Sendable, Equatable {
                 break
             }
         }
-        date = dateText.flatMap { HTTPDate.parse($0, now: now) }
+        if needsDate || expiresText != nil { date = dateText.flatMap { HTTPDate.parse($0, now: now) } }
         if let e = expiresText {
             expires = HTTPDate.parse(e, now: now) ?? date ?? Timestamp(seconds: 0)
         }

@@ -106,7 +106,7 @@ public struct FetchOutcome: Sendable {
             default: break
             }
         }
-        let cache = CacheHints(headers: r.headers, now: now)
+        let cache = CacheHints(headers: r.headers, now: now, needsDate: retryAfterText != nil)
         var out = FetchOutcome(kind: .failed, subject: subject, status: r.status, body: [], validators: previous,
                                cache: cache, finalURL: r.finalURL, movedTo: nil, retryAfter: nil, transportError: nil,
                                wireBytes: r.wireBytes, seconds: r.seconds, location: nil)

@@ -42,21 +42,25 @@ public struct Validators: Sendable, Hashable {
     /// request header or the validators file).
     static func clean(_ value: String?) -> String? {
         guard var value, !value.isEmpty else { return nil }
-        // One pass over the bytes: reject control characters, measure the
-        // surrounding spaces (this runs several times per poll).
-        let (ok, untrimmed) = value.withUTF8 { b -> (Bool, Bool) in
-            var first = -1, last = -1
-            for i in 0..<b.count {
-                let c = b[i]
-                if c == 0x0A || c == 0x0D || c == 0x00 || c == 0x09 { return (false, false) }
-                if c != 0x20 {
-                    if first < 0 { first = i }
-                    last = i
-                }
+        // One pass over the bytes: reject line breaks, tabs and NUL, note
+        // whether anything but spaces is there and whether spaces surround it
+        // (this runs several times per poll).
+        let verdict = value.withUTF8 { b -> UInt8 in  // 0 reject, 1 keep, 2 trim
+            var printable = false
+            for c in b where c <= 0x20 {
+                if c == 0x0A || c == 0x0D || c == 0x00 || c == 0x09 { return 0 }
             }
-            return (first >= 0, first == 0 && last == b.count - 1)
+            for c in b where c != 0x20 {
+                printable = true
+                break
+            }
+            guard printable else { return 0 }
+            return b[0] == 0x20 || b[b.count - 1] == 0x20 ? 2 : 1
         }
-        guard ok else { return nil }
-        return untrimmed ? value : String(value.trimmingWhitespace)
+        switch verdict {
+        case 0: return nil
+        case 1: return value
+        default: return String(value.trimmingWhitespace)
+        }
     }
 }

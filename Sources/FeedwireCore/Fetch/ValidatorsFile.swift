@@ -25,36 +25,22 @@ public enum ValidatorsFile {
     public static func parse(_ bytes: [UInt8]) -> (validators: [String: Validators], badLines: [Int]) {
         var out: [String: Validators] = [:]
         var bad: [Int] = []
-        bytes.withUnsafeBufferPointer { b in
+        bytes.withUnsafeBytes { b in
             // One entry per line: size the table once instead of rehashing as it grows.
-            var lines = 0
-            for c in b where c == 0x0A { lines += 1 }
-            out.reserveCapacity(lines)
+            out.reserveCapacity(ByteLines.newlines(in: b))
             var lineNumber = 0
-            var start = 0
-            while start < b.count {
+            for line in ByteLines(b) {
                 lineNumber += 1
-                var end = start
-                while end < b.count, b[end] != 0x0A { end += 1 }
-                let next = end + 1
-                if end > start, b[end - 1] == 0x0D { end -= 1 }
-                defer { start = next }
-                if end == start || b[start] == 0x23 { continue }
-                var tabs = (-1, -1)
-                var count = 0
-                for k in start..<end where b[k] == 0x09 {
-                    count += 1
-                    if count == 1 { tabs.0 = k } else if count == 2 { tabs.1 = k } else { break }
-                }
-                guard count == 2, tabs.0 > start else {
+                if line.isEmpty || b[line.lowerBound] == 0x23 { continue }
+                guard let tab1 = ByteLines.first(0x09, in: b, line), tab1 > line.lowerBound,
+                      let tab2 = ByteLines.first(0x09, in: b, tab1 + 1..<line.upperBound),
+                      ByteLines.first(0x09, in: b, tab2 + 1..<line.upperBound) == nil else {
                     bad.append(lineNumber)
                     continue
                 }
-                func text(_ from: Int, _ to: Int) -> String? {
-                    from < to ? String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self) : nil
-                }
-                let v = Validators(etag: text(tabs.0 + 1, tabs.1), lastModified: text(tabs.1 + 1, end))
-                if !v.isEmpty, let url = text(start, tabs.0) { out[url] = v }
+                func text(_ r: Range<Int>) -> String? { r.isEmpty ? nil : ByteLines.text(b, r) }
+                let v = Validators(etag: text(tab1 + 1..<tab2), lastModified: text(tab2 + 1..<line.upperBound))
+                if !v.isEmpty { out[ByteLines.text(b, line.lowerBound..<tab1)] = v }
             }
         }
         return (out, bad)

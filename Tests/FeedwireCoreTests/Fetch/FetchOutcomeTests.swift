@@ -24,7 +24,7 @@ import Testing
         #expect(o.body == Array("<rss/>".utf8))
         #expect(o.validators == Validators(etag: "\"v2\"", lastModified: "Tue, 25 Nov 2025 11:00:00 GMT"))
         #expect(o.cacheMaxAge == 900)
-        #expect(o.cache.date == now)
+        #expect(o.cache.date == nil, "Date is parsed only when Expires or Retry-After needs it")
         #expect(o.movedTo == nil && o.retryAfter == nil)
         #expect(o.status == 200)
         #expect(o.message.hasPrefix("feed kyiv: HTTP 200 OK"))
@@ -170,14 +170,17 @@ import Testing
         var text = ValidatorsFile.header
         text += ValidatorsFile.line(url: "http://a.example/feed", validators: a)!
         text += ValidatorsFile.line(url: "http://b.example/feed", validators: b)!
-        text += "broken line without tabs\n\n# comment\r\n"
+        text += "broken line without tabs\n\n# comment\r\n\tno url\t\n"
+        text += "http://d.example/\t\"x\"\tdate\textra\n"
+        text += "http://e.example/\t\t\r\n"
         #expect(ValidatorsFile.line(url: "http://c.example/", validators: Validators()) == nil)
         #expect(ValidatorsFile.line(url: "http://c.example/\tx", validators: a) == nil)
         let parsed = ValidatorsFile.parse(Array(text.utf8))
         #expect(parsed.validators.count == 2)
         #expect(parsed.validators["http://a.example/feed"] == a)
         #expect(parsed.validators["http://b.example/feed"] == b)
-        #expect(parsed.badLines == [4])
+        #expect(parsed.badLines == [4, 7, 8], "no tabs, empty URL, a third tab")
+        #expect(parsed.validators["http://e.example/"] == nil, "nothing to keep")
     }
 }
 

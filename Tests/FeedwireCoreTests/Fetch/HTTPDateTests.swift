@@ -99,6 +99,12 @@ import Testing
         #expect(h.freshnessLifetime == 1800)
     }
 
+    @Test func dateIsParsedOnlyWhenSomethingNeedsIt() {
+        let fields = HTTPHeaders([("Date", "Tue, 25 Nov 2025 12:00:00 GMT"), ("ETag", "\"x\"")])
+        #expect(CacheHints(headers: fields, now: now).date == nil, "no Expires, no Retry-After: Date is not needed")
+        #expect(CacheHints(headers: fields, now: now, needsDate: true).date == now)
+    }
+
     @Test func invalidExpiresIsAlreadyExpired() {
         let h = CacheHints(headers: HTTPHeaders([("Expires", "0"), ("Date", "Tue, 25 Nov 2025 12:00:00 GMT")]), now: now)
         #expect(h.freshnessLifetime == 0)

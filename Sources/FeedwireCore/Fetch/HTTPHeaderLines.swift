@@ -1,0 +1,35 @@
+/// Response header lines as an HTTP/1.x client receives them (RFC 9112 §2.1,
+/// §5), turned into `HTTPHeaders`. The HTTP engine keeps the raw lines its
+/// header callback is handed (libcurl hands HTTP/2 and HTTP/3 fields over in
+/// the same `Name: value` form) and parses them once per response here.
+public enum HTTPHeaderLines {
+    /// `HTTP/…` starts a response's header block (a status line, RFC 9112 §4).
+    public static func isStatusLine(_ line: UnsafeRawBufferPointer) -> Bool {
+        line.count >= 5 && line[0] == 0x48 && line[1] == 0x54 && line[2] == 0x54 && line[3] == 0x50 && line[4] == 0x2F
+    }
+
+    /// The fields of one header block (without its status line), in order.
+    /// Names keep their spelling; values lose surrounding whitespace (§5.1).
+    /// A line starting with space or tab continues the previous field
+    /// (obsolete line folding, §5.2: replaced by one space). Lines without a
+    /// colon, or with an empty name, are skipped, as libcurl skips them.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        for line in ByteLines(bytes) where !line.isEmpty {
+            if bytes[line.lowerBound] == 0x20 || bytes[line.lowerBound] == 0x09 {
+                let value = ByteLines.trimmed(bytes, line)
+                if !value.isEmpty { headers.appendToLastValue(ByteLines.text(bytes, value)) }
+                continue
+            }
+            guard let colon = ByteLines.first(0x3A, in: bytes, line), colon > line.lowerBound else { continue }
+            let value = ByteLines.trimmed(bytes, colon + 1..<line.upperBound)
+            headers.add(ByteLines.text(bytes, line.lowerBound..<colon), ByteLines.text(bytes, value))
+        }
+        return headers
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> HTTPHeaders {
+        bytes.withUnsafeBytes { parse($0) }
+    }
+}
