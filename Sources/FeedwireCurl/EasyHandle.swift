@@ -26,7 +26,7 @@ final class EasyHandle {
     // Per hop, written by libcurl's callbacks.
     private(set) var body: [UInt8] = []
     /// The raw header lines of the latest response of this hop
-    /// (CURLOPT_HEADERFUNCTION), parsed once by `responseHeaders()`. Raw
+    /// (CURLOPT_HEADERFUNCTION), handed over by `responseHeaderBlock()`. Raw
     /// storage owned by this handle: the callback runs for every header line.
     private var headerBytes: UnsafeMutableRawPointer
     private var headerCount = 0
@@ -115,7 +115,9 @@ final class EasyHandle {
         bodyLimit = t.request.limits.maxBodyBytes
         self.policyHost = policyHost
 
-        _ = fw_easy_setopt_string(raw, CURLOPT_URL, t.url)
+        // withCString: a native String is already NUL-terminated, no copy
+        // (the implicit String-to-pointer conversion built an array per call).
+        _ = t.url.withCString { fw_easy_setopt_string(raw, CURLOPT_URL, $0) }
         if t.headerList == nil { t.headerList = t.makeHeaderList() }
         // Set before the old list is released (libcurl must never hold a freed pointer).
         if t.headerList !== headerList || headerList == nil {
@@ -204,14 +206,15 @@ final class EasyHandle {
         return String(cString: p)
     }
 
-    /// The header fields of the last response received on this hop (not
-    /// those of a 1xx, of a proxy's CONNECT answer, nor trailers), in order.
+    /// The header lines of the last response received on this hop (not
+    /// those of a 1xx, of a proxy's CONNECT answer, nor trailers), as
+    /// received; `HTTPResponse` parses them when asked.
     ///
-    /// Parsed from the lines the header callback kept rather than asked of
+    /// Kept by the header callback rather than asked of
     /// `curl_easy_nextheader`: in libcurl 7.88 each of those calls cost about
     /// 4,000 instructions, more than the rest of a 304's header handling.
-    func responseHeaders() -> HTTPHeaders {
-        HTTPHeaderLines.parse(UnsafeRawBufferPointer(start: headerBytes, count: headerCount))
+    func responseHeaderBlock() -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: headerBytes, count: headerCount))
     }
 
     // MARK: Callbacks (loop thread, inside curl_multi_perform)

@@ -58,18 +58,27 @@ final class Transfer: @unchecked Sendable {
     /// names must be tokens (RFC 9110 §5.1), values must not contain CR, LF
     /// or NUL (§5.5) — otherwise a value could smuggle in another header.
     var invalidHeader: String? {
-        for field in headers {
-            var name = field.name
-            var value = field.value
-            let nameOK = name.withUTF8 { b in
-                !b.isEmpty && b.allSatisfy { c in c > 0x20 && c < 0x7F && c != 0x3A }
-            }
-            let valueOK = value.withUTF8 { b in
-                !b.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }
-            }
-            if !nameOK || !valueOK { return field.name }
+        for field in headers.fields where !Transfer.isToken(field.name) || !Transfer.isFieldValue(field.value) {
+            return field.name
         }
         return nil
+    }
+
+    private static func isToken(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { b in
+            if b.isEmpty { return false }
+            for c in b where c <= 0x20 || c >= 0x7F || c == 0x3A { return false }
+            return true
+        }
+    }
+
+    private static func isFieldValue(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { b in
+            for c in b where c <= 0x0D && (c == 0x0A || c == 0x0D || c == 0x00) { return false }
+            return true
+        }
     }
 
     /// Moves to the next hop after a 3xx (RFC 9110 §15.4): 303 turns any

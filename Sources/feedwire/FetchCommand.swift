@@ -38,6 +38,9 @@ struct FetchCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print JSON Lines.")
     var json = false
 
+    @Flag(name: .customLong("stats"), help: "Print to standard error the wall time and CPU (all threads) from the first request to the last answer, per URL.")
+    var stats = false
+
     @Option(name: .customLong("contact"), help: "Contact added to the User-Agent: Feedwire/<version> (+CONTACT).")
     var contact = ""
 
@@ -110,15 +113,13 @@ struct FetchCommand: ParsableCommand {
         var limits = TransferLimits()
         limits.totalTimeout = timeout
         limits.maxBodyBytes = maxBody
-        for url in list {
-            let previous = known[url] ?? Validators()
-            let request = FeedRequest.make(url: url, validators: previous, limits: limits, label: url)
-            transport.send(request) { result in
-                // On `outputQueue` (serial): the report is only touched there.
-                report.record(url: url, previous: previous, result: result)
-            }
-        }
+        let feeder = FetchFeeder(urls: list, validators: known, limits: limits, transport: transport, report: report)
+        let started = FetchStats.Sample()
+        outputQueue.sync { feeder.start(window: max(1024, 16 * maxInFlight)) }
         report.finished.wait()
+        if stats, let ended = report.lastAnswer {
+            FileOutput.standardError(FetchStats.line(urls: list.count, from: started, to: ended))
+        }
         transport.shutdown()
         let failures = outputQueue.sync { report.close() }
         // Everything is written and flushed: leave without tearing down the
@@ -148,11 +149,54 @@ struct FetchCommand: ParsableCommand {
     }
 }
 
+/// Hands the URLs to the engine, at most `window` unanswered at a time (each
+/// answer lets the next URL in), so a list of 100,000 URLs does not build
+/// 100,000 requests up front: in `make bench-fetch` (10,000 URLs) sending
+/// them all at once faulted in ~10 MB of request state, 2,500 page faults
+/// that cost more CPU than the requests' own Swift code. The window is
+/// large (at least 1,024) so lists grouped by host still keep every host's
+/// slots busy. Touched only on the fetch command's serial output queue.
+final class FetchFeeder: @unchecked Sendable {
+    private let urls: [String]
+    private let validators: [String: Validators]
+    private let limits: TransferLimits
+    private let transport: CurlTransport
+    private let report: FetchReport
+    private var next = 0
+
+    init(urls: [String], validators: [String: Validators], limits: TransferLimits, transport: CurlTransport, report: FetchReport) {
+        self.urls = urls
+        self.validators = validators
+        self.limits = limits
+        self.transport = transport
+        self.report = report
+    }
+
+    func start(window: Int) {
+        for _ in 0..<window { sendNext() }
+    }
+
+    private func sendNext() {
+        guard next < urls.count else { return }
+        let url = urls[next]
+        next += 1
+        let previous = validators[url] ?? Validators()
+        let request = FeedRequest.make(url: url, validators: previous, limits: limits, label: url)
+        transport.send(request) { [self] result in
+            // On the output queue (serial), as the report requires.
+            report.record(url: url, previous: previous, result: result)
+            sendNext()
+        }
+    }
+}
+
 /// Writes one line per answer and the validators file, counts failures.
 /// Touched only on the fetch command's serial output queue (hence
 /// `@unchecked Sendable`); `finished` is signalled after the last answer.
 final class FetchReport: @unchecked Sendable {
     let finished = DispatchSemaphore(value: 0)
+    /// Taken when the last answer was written (read after `finished`).
+    private(set) var lastAnswer: FetchStats.Sample?
     private let total: Int
     private let json: Bool
     private let out = FileOutput(fd: 1)
@@ -180,7 +224,10 @@ final class FetchReport: @unchecked Sendable {
         if json { out.write(jsonLine(url, outcome)) } else { writeTextLine(url, outcome, ok: ok) }
         if let save, let line = ValidatorsFile.line(url: url, validators: outcome.validators) { save.write(line) }
         done += 1
-        if done == total { finished.signal() }
+        if done == total {
+            lastAnswer = FetchStats.Sample()
+            finished.signal()
+        }
     }
 
     /// Flushes both files; returns the number of URLs that did not answer 200 or 304.
@@ -245,5 +292,41 @@ final class FetchReport: @unchecked Sendable {
         if let age = o.cacheMaxAge { fields.append(("max_age", .int(Int64(age)))) }
         fields.append(("message", .string(o.message)))
         return JSONValue.object(omittingNil: fields).serialized + "\n"
+    }
+}
+
+/// `feedwire fetch --stats`: what the fetching itself cost, measured the way
+/// ../shared/bench/fetch_multi.c measures its rounds (getrusage of the whole
+/// process, every thread, from the first request to the last answer), so the
+/// two compare like for like; start-up and reading the URL and validator
+/// files are outside the window.
+enum FetchStats {
+    struct Sample {
+        let wall = monotonicSeconds()
+        let user: Double
+        let system: Double
+
+        init() {
+            var u = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            user = Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6
+            system = Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+        }
+    }
+
+    static func line(urls: Int, from a: Sample, to b: Sample) -> String {
+        let user = b.user - a.user, system = b.system - a.system
+        let perURL = (user + system) / Double(max(1, urls)) * 1e6
+        return "fetch stats: \(urls) URLs, wall \(fixed(b.wall - a.wall, 4)) s, CPU \(fixed(user + system, 4)) s "
+            + "(user \(fixed(user, 4)), system \(fixed(system, 4))), \(fixed(perURL, 1)) us CPU per URL"
+    }
+
+    private static func fixed(_ x: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int((x * scale).rounded())
+        let whole = n / Int(scale), frac = n % Int(scale)
+        let f = String(frac)
+        return "\(whole).\(String(repeating: "0", count: digits - f.count))\(f)"
     }
 }

@@ -9,6 +9,7 @@ import Testing
     struct Run {
         var code: Int32
         var lines: [String]
+        var errors = ""
     }
 
     func fetch(_ arguments: [String]) throws -> Run {
@@ -18,7 +19,8 @@ import Testing
                                      stdoutPath: out, stderrPath: dir.file("stderr.txt"))
         let code = child.waitForExit(timeout: 60) ?? { child.stop(); return -1 }()
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        return Run(code: code, lines: text.split(separator: "\n").map(String.init))
+        let errors = (try? String(contentsOfFile: dir.file("stderr.txt"), encoding: .utf8)) ?? ""
+        return Run(code: code, lines: text.split(separator: "\n").map(String.init), errors: errors)
     }
 
     @Test func twoRoundsSecondAllNotModified() throws {
@@ -49,6 +51,22 @@ import Testing
         let state = try news.get("/_control/state?events=0").json()
         #expect(state["feeds"]?["wire"]?["requests"]?["304"]?.intValue == 1)
         #expect(state["feeds"]?["wire"]?["last_request"]?["user_agent"]?.stringValue?.hasSuffix("(+ci@example.org)") == true)
+    }
+
+    @Test func manyURLsStreamThroughTheWindowAndStatsReportTheRound() throws {
+        // More URLs than the feeder's window (1,024 for --max-in-flight 2):
+        // every one is fetched exactly once and answered, in any order.
+        let news = try ToolServer(tool: "newsroom.py", arguments: ["--epoch", "2025-11-25T12:00:00Z", "--no-random"])
+        let dir = TemporaryDirectory(prefix: "feedwire-fetch-many")
+        let urls = (0..<1_100).map { "\(news.baseURL)/feeds/wire.rss?n=\($0)" }
+        let file = try dir.write("urls.txt", urls.joined(separator: "\n") + "\n")
+        let run = try fetch(["--urls", file, "--allow", "127.0.0.0/8", "--max-in-flight", "2", "--stats"])
+        #expect(run.code == 0)
+        #expect(run.lines.count == urls.count)
+        let answered = Set(run.lines.compactMap { $0.split(separator: " ").dropFirst(4).first.map(String.init) })
+        #expect(answered == Set(urls), "each URL answered once")
+        #expect(run.errors.contains("fetch stats: 1100 URLs, wall "), "\(run.errors)")
+        #expect(run.errors.contains(" us CPU per URL"), "\(run.errors)")
     }
 
     @Test func exitCodeOneWhenAnyURLFails() throws {

@@ -381,7 +381,7 @@ extension Result where Success == HTTPResponse {
     /// The `charset` parameter of the answer's Content-Type, as the parser's
     /// `--charset` takes it (RFC 9110 §8.3.1).
     var contentTypeCharset: String? {
-        guard case let .success(response) = self, let type = response.headers["Content-Type"] else { return nil }
+        guard case let .success(response) = self, let type = response.header("Content-Type") else { return nil }
         for parameter in type.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
             guard pair.count == 2,

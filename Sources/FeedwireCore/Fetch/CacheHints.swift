@@ -27,20 +27,13 @@ public struct CacheHints: Sendable, Equatable {
     ///   `Expires` needs it: nothing else reads it, and parsing an HTTP-date
     ///   for every 304 was a measurable part of an unchanged poll.
     public init(headers: HTTPHeaders, now: Timestamp, needsDate: Bool = false) {
-        var dateText: String?
-        var expiresText: String?
-        for field in headers {
-            switch field.name.utf8.count {
-            case 13 where HTTPHeaders.sameName(field.name, "Cache-Control"):
-                parseCacheControl(field.value)
-            case 4 where dateText == nil && HTTPHeaders.sameName(field.name, "Date"):
-                dateText = field.value
-            case 7 where expiresText == nil && HTTPHeaders.sameName(field.name, "Expires"):
-                expiresText = field.value
-            default:
-                break
-            }
-        }
+        self.init(cacheControl: headers.values("Cache-Control"), date: headers["Date"], expires: headers["Expires"],
+                  now: now, needsDate: needsDate)
+    }
+
+    /// From the field values: every `Cache-Control`, the first `Date` and `Expires`.
+    public init(cacheControl: [String], date dateText: String?, expires expiresText: String?, now: Timestamp, needsDate: Bool = false) {
+        for value in cacheControl { parseCacheControl(value) }
         if needsDate || expiresText != nil { date = dateText.flatMap { HTTPDate.parse($0, now: now) } }
         if let e = expiresText {
             expires = HTTPDate.parse(e, now: now) ?? date ?? Timestamp(seconds: 0)

@@ -94,19 +94,27 @@ public struct FetchOutcome: Sendable {
         }
     }
 
+    /// The header fields `classify` reads, in the order its switch numbers them.
+    private static let fieldsRead: [StaticString] = ["ETag", "Last-Modified", "Retry-After", "Location", "Cache-Control", "Date", "Expires"]
+
     static func classify(_ r: HTTPResponse, subject: String, previous: Validators, now: Timestamp) -> FetchOutcome {
-        // One pass over the header fields picks out everything used below.
+        // One pass picks out the fields used below (a response from the
+        // engine builds no String for the others).
         var etag: String?, lastModified: String?, retryAfterText: String?, location: String?
-        for field in r.headers {
-            switch field.name.utf8.count {
-            case 4 where etag == nil && HTTPHeaders.sameName(field.name, "ETag"): etag = field.value
-            case 13 where lastModified == nil && HTTPHeaders.sameName(field.name, "Last-Modified"): lastModified = field.value
-            case 11 where retryAfterText == nil && HTTPHeaders.sameName(field.name, "Retry-After"): retryAfterText = field.value
-            case 8 where location == nil && HTTPHeaders.sameName(field.name, "Location"): location = field.value
-            default: break
+        var date: String?, expires: String?, cacheControl: [String] = []
+        r.visitHeaders(named: FetchOutcome.fieldsRead) { i, value in
+            switch i {
+            case 0: if etag == nil { etag = value }
+            case 1: if lastModified == nil { lastModified = value }
+            case 2: if retryAfterText == nil { retryAfterText = value }
+            case 3: if location == nil { location = value }
+            case 4: cacheControl.append(value)
+            case 5: if date == nil { date = value }
+            default: if expires == nil { expires = value }
             }
         }
-        let cache = CacheHints(headers: r.headers, now: now, needsDate: retryAfterText != nil)
+        let needsDate = retryAfterText != nil && (r.status == 429 || r.status == 503)
+        let cache = CacheHints(cacheControl: cacheControl, date: date, expires: expires, now: now, needsDate: needsDate)
         var out = FetchOutcome(kind: .failed, subject: subject, status: r.status, body: [], validators: previous,
                                cache: cache, finalURL: r.finalURL, movedTo: nil, retryAfter: nil, transportError: nil,
                                wireBytes: r.wireBytes, seconds: r.seconds, location: nil)

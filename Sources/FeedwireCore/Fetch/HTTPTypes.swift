@@ -125,8 +125,22 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     /// Status of the last response in the redirect chain.
     public var status: Int
-    /// Headers of the last response.
-    public var headers: HTTPHeaders
+    /// Headers of the last response. From the HTTP engine they are kept as
+    /// the raw lines received and parsed on access; `header(_:)` and
+    /// `headerValues(_:)` look one field up without building the others.
+    public var headers: HTTPHeaders {
+        get { headerBlock.isEmpty ? storedHeaders : HTTPHeaderLines.parse(headerBlock) }
+        set {
+            storedHeaders = newValue
+            headerBlock = []
+        }
+    }
+    private var storedHeaders: HTTPHeaders
+    /// The header lines as received (RFC 9112 §5), when the engine built this:
+    /// a poll reads five or six fields of a response, and building a String
+    /// for every name and value of every response was a tenth of an
+    /// unchanged poll's CPU.
+    private var headerBlock: [UInt8]
     /// Decoded body (content encodings removed).
     public var body: [UInt8]
     /// URL of the last response.
@@ -146,13 +160,51 @@ public struct HTTPResponse: Sendable {
         redirects: Int = 0, permanentRedirect: Bool = false, wireBytes: Int = 0, seconds: Double = 0
     ) {
         self.status = status
-        self.headers = headers
+        self.storedHeaders = headers
+        self.headerBlock = []
         self.body = body
         self.finalURL = finalURL
         self.redirects = redirects
         self.permanentRedirect = permanentRedirect
         self.wireBytes = wireBytes
         self.seconds = seconds
+    }
+
+    /// A response whose headers are the raw lines of its header block
+    /// (without the status line), as the HTTP engine received them.
+    public init(
+        status: Int, headerBlock: [UInt8], body: [UInt8] = [], finalURL: String,
+        redirects: Int = 0, permanentRedirect: Bool = false, wireBytes: Int = 0, seconds: Double = 0
+    ) {
+        self.init(status: status, body: body, finalURL: finalURL, redirects: redirects,
+                  permanentRedirect: permanentRedirect, wireBytes: wireBytes, seconds: seconds)
+        self.headerBlock = headerBlock
+    }
+
+    /// The first value of a field (names compare case-insensitively).
+    public func header(_ name: StaticString) -> String? {
+        headerBlock.isEmpty ? storedHeaders["\(name)"] : HTTPHeaderLines.values(named: name, in: headerBlock, firstOnly: true).first
+    }
+
+    /// Every value of a field, in order.
+    public func headerValues(_ name: StaticString) -> [String] {
+        headerBlock.isEmpty ? storedHeaders.values("\(name)") : HTTPHeaderLines.values(named: name, in: headerBlock, firstOnly: false)
+    }
+
+    /// One pass over the fields: `found(i, value)` for each field named
+    /// `names[i]` (case-insensitive), in order. Looking up several fields of
+    /// an engine response this way parses its header block once.
+    public func visitHeaders(named names: [StaticString], _ found: (Int, String) -> Void) {
+        if headerBlock.isEmpty {
+            for field in storedHeaders.fields {
+                for i in names.indices where HTTPHeaders.sameName(field.name, "\(names[i])") {
+                    found(i, field.value)
+                    break
+                }
+            }
+        } else {
+            HTTPHeaderLines.visit(named: names, in: headerBlock, found)
+        }
     }
 }
 

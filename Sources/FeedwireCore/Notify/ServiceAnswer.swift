@@ -155,12 +155,12 @@ public enum ServiceAnswer {
     /// (Discord). Nil when the service gave no hint (Google Chat, ntfy).
     public static func retryAfter(_ r: HTTPResponse, json: JSONValue?, now: Double) -> Double? {
         var values: [Double] = []
-        if let h = r.headers["Retry-After"]?.trimmingASCIIWhitespace {
+        if let h = r.header("Retry-After")?.trimmingASCIIWhitespace {
             if let s = Double(h) {
                 values.append(s)
             } else if let date = HTTPDate.parse(h, now: Timestamp(unix: now)) {
                 // Measured from the answer's own Date when it has one, so a server with a wrong clock still gets its delay.
-                let base = r.headers["Date"].flatMap { HTTPDate.parse($0, now: Timestamp(unix: now)) }.map { Double($0.seconds) } ?? now
+                let base = r.header("Date").flatMap { HTTPDate.parse($0, now: Timestamp(unix: now)) }.map { Double($0.seconds) } ?? now
                 values.append(Double(date.seconds) - base)
             }
         }
@@ -169,17 +169,17 @@ public enum ServiceAnswer {
             if let ms = j["retry_after_ms"]?.doubleValue { values.append(ms / 1000) }
             if let s = j["parameters"]?["retry_after"]?.doubleValue { values.append(s) }
         }
-        if let h = r.headers["X-RateLimit-Reset-After"], let s = Double(h.trimmingASCIIWhitespace) { values.append(s) }
+        if let h = r.header("X-RateLimit-Reset-After"), let s = Double(h.trimmingASCIIWhitespace) { values.append(s) }
         return values.filter { $0.isFinite }.max()
     }
 
     /// `X-RateLimit-Limit/-Remaining/-Reset-After/-Reset` (Discord: Reset is
     /// epoch seconds; Mattermost: `X-Ratelimit-Reset` is seconds to wait).
     public static func rateHint(_ r: HTTPResponse, now: Double) -> RateHint? {
-        let limit = r.headers["X-RateLimit-Limit"].flatMap { Int($0.trimmingASCIIWhitespace) }
-        let remaining = r.headers["X-RateLimit-Remaining"].flatMap { Int($0.trimmingASCIIWhitespace) }
-        var resetAfter = r.headers["X-RateLimit-Reset-After"].flatMap { Double($0.trimmingASCIIWhitespace) }
-        if resetAfter == nil, let reset = r.headers["X-RateLimit-Reset"].flatMap({ Double($0.trimmingASCIIWhitespace) }) {
+        let limit = r.header("X-RateLimit-Limit").flatMap { Int($0.trimmingASCIIWhitespace) }
+        let remaining = r.header("X-RateLimit-Remaining").flatMap { Int($0.trimmingASCIIWhitespace) }
+        var resetAfter = r.header("X-RateLimit-Reset-After").flatMap { Double($0.trimmingASCIIWhitespace) }
+        if resetAfter == nil, let reset = r.header("X-RateLimit-Reset").flatMap({ Double($0.trimmingASCIIWhitespace) }) {
             resetAfter = reset > 1_000_000_000 ? reset - now : reset
         }
         if limit == nil && remaining == nil && resetAfter == nil { return nil }
