@@ -54,13 +54,13 @@ import Testing
     }
 
     @Test func manyURLsStreamThroughTheWindowAndStatsReportTheRound() throws {
-        // More URLs than the feeder's window (1,024 for --max-in-flight 2):
+        // More URLs than the feeder's window (1,024 for --max-in-flight 16):
         // every one is fetched exactly once and answered, in any order.
         let news = try ToolServer(tool: "newsroom.py", arguments: ["--epoch", "2025-11-25T12:00:00Z", "--no-random"])
         let dir = TemporaryDirectory(prefix: "feedwire-fetch-many")
         let urls = (0..<1_100).map { "\(news.baseURL)/feeds/wire.rss?n=\($0)" }
         let file = try dir.write("urls.txt", urls.joined(separator: "\n") + "\n")
-        let run = try fetch(["--urls", file, "--allow", "127.0.0.0/8", "--max-in-flight", "2", "--stats"])
+        let run = try fetch(["--urls", file, "--allow", "127.0.0.0/8", "--max-in-flight", "16", "--max-per-host", "16", "--stats"])
         #expect(run.code == 0)
         #expect(run.lines.count == urls.count)
         let answered = Set(run.lines.compactMap { $0.split(separator: " ").dropFirst(4).first.map(String.init) })
