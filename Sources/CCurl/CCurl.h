@@ -28,7 +28,7 @@
 #define FW_CURL_SONAME "libcurl.so.4"
 
 #define FW_CURL_API(X) \
-    X(curl_global_init) X(curl_version) X(curl_free) \
+    X(curl_global_init) X(curl_version) X(curl_version_info) X(curl_free) \
     X(curl_easy_init) X(curl_easy_cleanup) X(curl_easy_reset) X(curl_easy_strerror) \
     X(curl_easy_setopt) X(curl_easy_getinfo) X(curl_easy_nextheader) \
     X(curl_multi_init) X(curl_multi_cleanup) X(curl_multi_add_handle) X(curl_multi_remove_handle) \
@@ -97,6 +97,16 @@ static inline const struct fw_curl_functions *fw_curl(void) {
 
 static inline CURLcode fw_curl_global_init(long flags) { return fw_curl()->curl_global_init(flags); }
 static inline char *fw_curl_version(void) { return fw_curl()->curl_version(); }
+/* The content codings this libcurl decodes (what CURLOPT_ACCEPT_ENCODING ""
+ * advertises): bit 0 deflate and gzip (zlib), bit 1 br, bit 2 zstd. */
+static inline int fw_curl_decoders(void) {
+    curl_version_info_data *d = fw_curl()->curl_version_info(CURLVERSION_NOW);
+    int out = 0;
+    if (d && (d->features & CURL_VERSION_LIBZ)) out |= 1;
+    if (d && (d->features & CURL_VERSION_BROTLI)) out |= 2;
+    if (d && (d->features & CURL_VERSION_ZSTD)) out |= 4;
+    return out;
+}
 static inline void fw_curl_free(void *p) { fw_curl()->curl_free(p); }
 static inline CURL *fw_curl_easy_init(void) { return fw_curl()->curl_easy_init(); }
 static inline void fw_curl_easy_cleanup(CURL *h) { fw_curl()->curl_easy_cleanup(h); }

@@ -52,8 +52,12 @@ final class CurlEngine: @unchecked Sendable {
         let result: Result<HTTPResponse, TransportError>
     }
 
+    /// User-Agent and Accept-Encoding, formatted once for every request.
+    private let headerLines: EngineHeaderLines
+
     init(configuration: CurlTransportConfiguration) {
         self.configuration = configuration
+        headerLines = EngineHeaderLines(userAgent: configuration.userAgent)
         queue = PerHostQueue(maxTotal: configuration.maxInFlight, maxPerHost: configuration.maxPerHost)
         policyNeedsHost = configuration.policy.hasHostRules
     }
@@ -243,7 +247,7 @@ final class CurlEngine: @unchecked Sendable {
 
     private func takeEasy() -> EasyHandle {
         if let easy = pool.popLast() { return easy }
-        let easy = EasyHandle(userAgent: configuration.userAgent, policy: configuration.policy)
+        let easy = EasyHandle(constantLines: headerLines, policy: configuration.policy)
         handles.append(easy)
         return easy
     }

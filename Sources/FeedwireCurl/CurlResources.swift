@@ -37,7 +37,9 @@ final class HeaderList {
 
     /// Appends a raw line (`Expect:` removes a header libcurl would add).
     func append(_ line: String) {
-        guard let next = fw_curl_slist_append(raw, line) else { fatalError("curl_slist_append failed: out of memory") }
+        guard let next = line.withCString({ fw_curl_slist_append(raw, $0) }) else {
+            fatalError("curl_slist_append failed: out of memory")
+        }
         raw = next
     }
 

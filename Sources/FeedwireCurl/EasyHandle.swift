@@ -15,7 +15,7 @@ final class EasyHandle {
     let raw: UnsafeMutableRawPointer
     /// CURLOPT_ERRORBUFFER: libcurl writes a specific message here on failure.
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    private let userAgent: String
+    private let constantLines: EngineHeaderLines
     let policy: NetworkPolicy
 
     /// The transfer this handle is working for (nil while pooled).
@@ -51,13 +51,13 @@ final class EasyHandle {
     /// a finished transfer costs no setopt to clear it).
     private var headerList: HeaderList?
 
-    init(userAgent: String, policy: NetworkPolicy) {
+    init(constantLines: EngineHeaderLines, policy: NetworkPolicy) {
         guard let h = fw_curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         raw = h
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer[0] = 0
         headerBytes = .allocate(byteCount: headerCapacity, alignment: 1)
-        self.userAgent = userAgent
+        self.constantLines = constantLines
         self.policy = policy
         setConstantOptions()
     }
@@ -86,7 +86,9 @@ final class EasyHandle {
         _ = fw_easy_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 0)
         // "" = every encoding this libcurl decodes (gzip, deflate, br, zstd).
         _ = fw_easy_setopt_string(raw, CURLOPT_ACCEPT_ENCODING, "")
-        _ = fw_easy_setopt_string(raw, CURLOPT_USERAGENT, userAgent)
+        // User-Agent and Accept-Encoding travel in the header list
+        // (Transfer.makeHeaderList); CURLOPT_ACCEPT_ENCODING above keeps
+        // libcurl decoding what it receives.
         plainGet = true
         currentLimits = nil
         currentVerify = true
@@ -118,7 +120,7 @@ final class EasyHandle {
         // withCString: a native String is already NUL-terminated, no copy
         // (the implicit String-to-pointer conversion built an array per call).
         _ = t.url.withCString { fw_easy_setopt_string(raw, CURLOPT_URL, $0) }
-        if t.headerList == nil { t.headerList = t.makeHeaderList() }
+        if t.headerList == nil { t.headerList = t.makeHeaderList(constantLines: constantLines) }
         // Set before the old list is released (libcurl must never hold a freed pointer).
         if t.headerList !== headerList || headerList == nil {
             _ = fw_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, t.headerList?.raw)
@@ -290,4 +292,27 @@ private let easyHeaderCallback: curl_write_callback = { data, size, count, user 
 private let easyOpenSocketCallback: curl_opensocket_callback = { user, purpose, address in
     guard let user, let address, purpose == CURLSOCKTYPE_IPCXN else { return fw_CURL_SOCKET_BAD }
     return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().openSocket(address)
+}
+
+/// The header lines every request of one engine carries (unless the request
+/// sets the field itself), formatted once.
+struct EngineHeaderLines {
+    let userAgent: String
+    let acceptEncoding: String
+
+    init(userAgent: String) {
+        self.userAgent = userAgent.isEmpty ? "" : "User-Agent: \(userAgent)"
+        let codings = EngineHeaderLines.codings(decoders: Int(fw_curl_decoders()))
+        acceptEncoding = codings.isEmpty ? "" : "Accept-Encoding: \(codings)"
+    }
+
+    /// What CURLOPT_ACCEPT_ENCODING "" would advertise for these decoders,
+    /// in libcurl's order (bits as `fw_curl_decoders` sets them).
+    static func codings(decoders: Int) -> String {
+        var list: [String] = []
+        if decoders & 1 != 0 { list += ["deflate", "gzip"] }
+        if decoders & 2 != 0 { list.append("br") }
+        if decoders & 4 != 0 { list.append("zstd") }
+        return list.joined(separator: ", ")
+    }
 }

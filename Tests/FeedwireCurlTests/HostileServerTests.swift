@@ -52,6 +52,23 @@ import Testing
         for e in ["gzip", "deflate", "br", "zstd"] { #expect(accept.contains(e), "\(accept)") }
     }
 
+    /// The engine sends User-Agent and Accept-Encoding as header lines of
+    /// its own (cheaper than libcurl's per-request formatting): each exactly
+    /// once, and a request's own User-Agent replaces the engine's.
+    @Test func constantHeadersOnceAndRequestOwnWins() throws {
+        let t = try CurlTest.transport()
+        func names(_ r: HTTPResponse) throws -> [(String, String)] {
+            let doc = try JSONValue.parse(r.body)
+            return (doc["headers"]?.arrayValue ?? []).map { ($0[0]?.stringValue?.lowercased() ?? "", $0[1]?.stringValue ?? "") }
+        }
+        let plain = try names(try #require(CurlTest.get(t, "\(try base())/echo").response))
+        #expect(plain.filter { $0.0 == "user-agent" }.map(\.1) == [FeedwireVersion.userAgent(contact: "tests@example.org")])
+        #expect(plain.filter { $0.0 == "accept-encoding" }.count == 1)
+        let own = try names(try #require(CurlTest.get(t, "\(try base())/echo", headers: HTTPHeaders([("User-Agent", "probe/1")])).response))
+        #expect(own.filter { $0.0 == "user-agent" }.map(\.1) == ["probe/1"])
+        #expect(own.filter { $0.0 == "accept-encoding" }.count == 1)
+    }
+
     @Test func endlessBodyStopsAtTheCap() throws {
         let t = try CurlTest.transport()
         let start = monotonicSeconds()
