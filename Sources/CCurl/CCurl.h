@@ -34,7 +34,6 @@
     X(curl_multi_init) X(curl_multi_cleanup) X(curl_multi_add_handle) X(curl_multi_remove_handle) \
     X(curl_multi_perform) X(curl_multi_poll) X(curl_multi_wakeup) X(curl_multi_info_read) \
     X(curl_multi_strerror) X(curl_multi_setopt) \
-    X(curl_slist_append) X(curl_slist_free_all) \
     X(curl_url) X(curl_url_set) X(curl_url_get) X(curl_url_cleanup)
 
 /* libcurl's entry points, with the exact types of their declarations. */
@@ -126,8 +125,6 @@ static inline CURLMcode fw_curl_multi_poll(CURLM *m, struct curl_waitfd extra[],
 static inline CURLMcode fw_curl_multi_wakeup(CURLM *m) { return fw_curl()->curl_multi_wakeup(m); }
 static inline CURLMsg *fw_curl_multi_info_read(CURLM *m, int *queued) { return fw_curl()->curl_multi_info_read(m, queued); }
 static inline const char *fw_curl_multi_strerror(CURLMcode c) { return fw_curl()->curl_multi_strerror(c); }
-static inline struct curl_slist *fw_curl_slist_append(struct curl_slist *l, const char *s) { return fw_curl()->curl_slist_append(l, s); }
-static inline void fw_curl_slist_free_all(struct curl_slist *l) { fw_curl()->curl_slist_free_all(l); }
 static inline CURLU *fw_curl_url(void) { return fw_curl()->curl_url(); }
 static inline CURLUcode fw_curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags) {
     return fw_curl()->curl_url_set(u, what, part, flags);
@@ -158,35 +155,6 @@ static inline CURLMcode fw_multi_setopt_long(CURLM *m, CURLMoption o, long v) { 
 static inline CURLMcode fw_multi_setopt_pointer(CURLM *m, CURLMoption o, void *v) { return fw_curl()->curl_multi_setopt(m, o, v); }
 static inline CURLMcode fw_multi_setopt_socket_cb(CURLM *m, CURLMoption o, curl_socket_callback v) { return fw_curl()->curl_multi_setopt(m, o, v); }
 static inline CURLMcode fw_multi_setopt_timer_cb(CURLM *m, CURLMoption o, curl_multi_timer_callback v) { return fw_curl()->curl_multi_setopt(m, o, v); }
-
-/*
- * Appends the request header line "name: value" ("name;" for an empty value,
- * libcurl's spelling of an empty header) to l, built in one stack buffer
- * (heap when longer): no per-line buffer on the Swift side. NULL when out of
- * memory (l is then unchanged).
- */
-static inline struct curl_slist *fw_curl_slist_append_field(struct curl_slist *l, const char *name, size_t nlen,
-                                                             const char *value, size_t vlen) {
-    char stack[512];
-    size_t need = nlen + 2 + vlen + 1;
-    char *line = need <= sizeof stack ? stack : malloc(need);
-    if (!line) return NULL;
-    size_t at = 0;
-    if (nlen) memcpy(line, name, nlen);
-    at = nlen;
-    if (vlen == 0) {
-        line[at++] = ';';
-    } else {
-        line[at++] = ':';
-        line[at++] = ' ';
-        memcpy(line + at, value, vlen);
-        at += vlen;
-    }
-    line[at] = 0;
-    struct curl_slist *next = fw_curl()->curl_slist_append(l, line);
-    if (line != stack) free(line);
-    return next;
-}
 
 /* CURLMsg.data is a union; Swift reads its CURLcode member through this. */
 static inline CURLcode fw_msg_result(const CURLMsg *m) { return m->data.result; }

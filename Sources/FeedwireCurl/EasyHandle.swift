@@ -294,25 +294,3 @@ private let easyOpenSocketCallback: curl_opensocket_callback = { user, purpose, 
     return Unmanaged<EasyHandle>.fromOpaque(user).takeUnretainedValue().openSocket(address)
 }
 
-/// The header lines every request of one engine carries (unless the request
-/// sets the field itself), formatted once.
-struct EngineHeaderLines {
-    let userAgent: String
-    let acceptEncoding: String
-
-    init(userAgent: String) {
-        self.userAgent = userAgent.isEmpty ? "" : "User-Agent: \(userAgent)"
-        let codings = EngineHeaderLines.codings(decoders: Int(fw_curl_decoders()))
-        acceptEncoding = codings.isEmpty ? "" : "Accept-Encoding: \(codings)"
-    }
-
-    /// What CURLOPT_ACCEPT_ENCODING "" would advertise for these decoders,
-    /// in libcurl's order (bits as `fw_curl_decoders` sets them).
-    static func codings(decoders: Int) -> String {
-        var list: [String] = []
-        if decoders & 1 != 0 { list += ["deflate", "gzip"] }
-        if decoders & 2 != 0 { list.append("br") }
-        if decoders & 4 != 0 { list.append("zstd") }
-        return list.joined(separator: ", ")
-    }
-}

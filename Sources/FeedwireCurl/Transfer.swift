@@ -45,23 +45,12 @@ final class Transfer: @unchecked Sendable {
         self.headers = request.headers
     }
 
-    /// Header lines for libcurl: the request's own, then `User-Agent` and
-    /// `Accept-Encoding` unless the request set them. With a body, `Expect:`
-    /// stops libcurl's 100-continue round trip (webhook bodies are small).
-    ///
-    /// Why the engine's two constant fields travel in the list rather than
-    /// as CURLOPT_USERAGENT / the header CURLOPT_ACCEPT_ENCODING writes:
-    /// libcurl 7.88 formats those two lines anew for every request with its
-    /// own printf, about 170 instructions per character — 7,000 of a 304's
-    /// ~80,000 (callgrind, `make bench-fetch`). A line in this list replaces
-    /// the one libcurl would generate (CURLOPT_HTTPHEADER), and decoding
-    /// stays on because CURLOPT_ACCEPT_ENCODING is still set.
+    /// Header lines for libcurl: the request's own, then (with a body)
+    /// `Expect:`, which stops libcurl's 100-continue round trip (webhook
+    /// bodies are small), then the engine's `User-Agent` and
+    /// `Accept-Encoding` unless the request set them.
     func makeHeaderList(constantLines: EngineHeaderLines) -> HeaderList {
-        let list = HeaderList(headers)
-        if !constantLines.userAgent.isEmpty, headers["User-Agent"] == nil { list.append(constantLines.userAgent) }
-        if !constantLines.acceptEncoding.isEmpty, headers["Accept-Encoding"] == nil { list.append(constantLines.acceptEncoding) }
-        if body != nil { list.append("Expect:") }
-        return list
+        HeaderList(headers, extra: body != nil ? ["Expect:"] : [], tail: constantLines.tail(for: headers))
     }
 
     /// A header name or value that would break the request's structure:

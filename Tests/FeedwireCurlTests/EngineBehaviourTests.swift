@@ -248,3 +248,34 @@ import Testing
         #expect(throws: NetworkPolicyError.self) { try CurlTransportConfiguration(settings: settings) }
     }
 }
+
+/// The request header lists the engine hands libcurl (one allocation per
+/// request, linked to the engine's shared User-Agent / Accept-Encoding tail).
+@Suite struct HeaderListTests {
+    @Test func linesInOrderThenExtraThenTheSharedTail() {
+        let lines = EngineHeaderLines(userAgent: "Feedwire/9 (+ops@example.org)")
+        #expect(lines.acceptEncoding.contains("gzip"))
+        let conditional = HTTPHeaders([("If-None-Match", "\"v1\""), ("X-Empty", ""), ("If-Modified-Since", "Tue, 25 Nov 2025 10:00:00 GMT")])
+        let list = HeaderList(conditional, extra: ["Expect:"], tail: lines.tail(for: conditional))
+        #expect(list.lines == ["If-None-Match: \"v1\"", "X-Empty;", "If-Modified-Since: Tue, 25 Nov 2025 10:00:00 GMT", "Expect:",
+                               "User-Agent: Feedwire/9 (+ops@example.org)", "Accept-Encoding: \(lines.acceptEncoding)"])
+    }
+
+    @Test func aRequestsOwnFieldsReplaceTheEngines() {
+        let lines = EngineHeaderLines(userAgent: "Feedwire/9")
+        let none = HTTPHeaders()
+        #expect(HeaderList(none, tail: lines.tail(for: none)).lines == ["User-Agent: Feedwire/9", "Accept-Encoding: \(lines.acceptEncoding)"])
+        let agent = HTTPHeaders([("user-agent", "probe/1")])
+        #expect(HeaderList(agent, tail: lines.tail(for: agent)).lines == ["user-agent: probe/1", "Accept-Encoding: \(lines.acceptEncoding)"])
+        let both = HTTPHeaders([("User-Agent", "probe/1"), ("Accept-Encoding", "identity")])
+        #expect(HeaderList(both, tail: lines.tail(for: both)).lines == ["User-Agent: probe/1", "Accept-Encoding: identity"])
+        let encoding = HTTPHeaders([("Accept-Encoding", "identity")])
+        #expect(HeaderList(encoding, tail: lines.tail(for: encoding)).lines == ["Accept-Encoding: identity", "User-Agent: Feedwire/9"])
+    }
+
+    @Test func codingsFollowTheDecoders() {
+        #expect(EngineHeaderLines.codings(decoders: 7) == "deflate, gzip, br, zstd")
+        #expect(EngineHeaderLines.codings(decoders: 1) == "deflate, gzip")
+        #expect(EngineHeaderLines.codings(decoders: 0) == "")
+    }
+}
