@@ -10,16 +10,18 @@
 # a test: exits 1 only when a request failed or a tool broke.
 #
 # It measures the shipped binary (`make release`: --static-swift-stdlib),
-# whose path make passes as $1. feedwire's figure is its whole process
-# (start-up, loading libcurl, reading the URL and validator files, writing
-# one line per URL), from getrusage to the microsecond; fetch_multi measures
-# only inside its rounds. Each run times the C floor and feedwire back to
+# whose path make passes as $1, two ways: like for like with fetch_multi,
+# which measures each round inside its process (getrusage from the round's
+# first request to its last answer), through `feedwire fetch --stats`, which
+# measures the same window; and the whole feedwire process (start-up,
+# loading libcurl, reading the URL and validator files, writing one line per
+# URL), from the child's getrusage to the microsecond. Each run times the C floor and feedwire back to
 # back and the ratios are taken per run, then the median over runs: on a
 # shared 2-core machine the floor itself drifts by 30 % between minutes,
 # and a ratio of two medians taken minutes apart would carry that drift.
 #
 # Environment: BENCH_FEEDS (10000), BENCH_PARALLEL (64, both clients),
-# BENCH_RUNS (7, medians reported), BENCH_DIR (.build/bench-fetch),
+# BENCH_RUNS (9, medians reported), BENCH_DIR (.build/bench-fetch),
 # BENCH_CORPUS (a gen_corpus.py output dir to reuse instead of generating).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ ROOT=$PWD
 SHARED=$(cd "$ROOT/../shared" && pwd)
 N=${BENCH_FEEDS:-10000}
 PAR=${BENCH_PARALLEL:-64}
-RUNS=${BENCH_RUNS:-7}
+RUNS=${BENCH_RUNS:-9}
 BIN=${1:?usage: scripts/bench-fetch.sh FEEDWIRE_BINARY (make bench-fetch passes the shipped release build)}
 WORK=${BENCH_DIR:-$ROOT/.build/bench-fetch}
 mkdir -p "$WORK"
