@@ -22,7 +22,10 @@
 #
 # Environment: BENCH_FEEDS (10000), BENCH_PARALLEL (64, both clients),
 # BENCH_RUNS (9, medians reported), BENCH_DIR (.build/bench-fetch),
-# BENCH_CORPUS (a gen_corpus.py output dir to reuse instead of generating).
+# BENCH_CORPUS (a gen_corpus.py output dir to reuse instead of generating),
+# BENCH_CALLGRIND=1 (also count the 304 round's user-space instructions with
+# valgrind's callgrind: deterministic where CPU time on a shared VM is not,
+# for comparing two builds; about two minutes more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -155,4 +158,23 @@ echo "  validator files, output), per request:"
 printf '  %-22s %10s us %10s us %7sx <= 2.0x %s\n' "full (200)" "$C_FULL" "$F_FULL" "$R_FULL" "$(verdict "$R_FULL" 2.0)"
 printf '  %-22s %10s us %10s us %7sx <= 1.5x %s\n' "conditional (304)" "$C_COND" "$F_COND" "$R_COND" "$(verdict "$R_COND" 1.5)"
 echo "  failures: $failures"
+
+if [ "${BENCH_CALLGRIND:-0}" = 1 ]; then
+  command -v valgrind > /dev/null || { echo "BENCH_CALLGRIND=1 needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+  # callgrind writes one dump per exit from round_ (-fno-inline keeps it a
+  # function): dump 2 is the 304 round. feedwire is counted whole; its
+  # debug info is stripped first (valgrind 3.19 rejects Swift's DWARF).
+  gcc -O2 -fno-inline -o "$WORK/fetch_multi_cg" "$SHARED/bench/fetch_multi.c" $(curl-config --cflags --libs)
+  objcopy --strip-debug "$BIN" "$WORK/feedwire-nodebug"
+  rm -f "$WORK"/cg-c.out* "$WORK/cg-f.out"
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect=round_ --dump-after=round_ \
+    --callgrind-out-file="$WORK/cg-c.out" "$WORK/fetch_multi_cg" "$URLS" "$PAR" > /dev/null 2> "$WORK/cg-c.err"
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg-f.out" "$WORK/feedwire-nodebug" fetch --urls "$URLS" \
+    --allow 127.0.0.1/32 --max-in-flight "$PAR" --max-per-host "$PAR" --validators "$WORK/validators.tsv" > /dev/null 2> "$WORK/cg-f.err"
+  total() { sed -n 's/^summary: *\([0-9]*\).*/\1/p;s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -1; }
+  CG_C=$(total "$(ls "$WORK"/cg-c.out.* | sort -t. -k3 -n | sed -n 2p)")
+  CG_F=$(total "$WORK/cg-f.out")
+  echo "  callgrind, 304 round, user-space instructions per request: fetch_multi round $((CG_C / COUNT)),"
+  echo "  feedwire whole process $((CG_F / COUNT)) ($(awk -v a="$CG_F" -v b="$CG_C" 'BEGIN{printf "%.2f", a / b}')x)"
+fi
 [ "$failures" = 0 ]
