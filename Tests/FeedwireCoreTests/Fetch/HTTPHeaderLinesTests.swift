@@ -56,3 +56,42 @@ import Testing
         }
     }
 }
+
+/// A response from the engine keeps its raw header block; every way of
+/// reading it must agree with the parsed fields.
+@Suite struct RawHeaderResponseTests {
+    let now = Timestamp(year: 2025, month: 11, day: 25, hour: 12)
+
+    func raw(_ status: Int, _ block: String) -> HTTPResponse {
+        HTTPResponse(status: status, headerBlock: Array(block.utf8), finalURL: "http://x.example/feed")
+    }
+
+    @Test func lookupsAgreeWithTheParsedFields() {
+        let r = raw(200, "Date: Tue, 25 Nov 2025 12:00:00 GMT\r\nCache-Control: public\r\netag: \"a\"\r\n"
+                         + "cache-control:  max-age=60 \r\nX-Folded: one\r\n two\r\n\r\n")
+        #expect(r.header("ETag") == "\"a\"")
+        #expect(r.headerValues("Cache-Control") == ["public", "max-age=60"])
+        #expect(r.header("X-Folded") == "one two", "a folded line continues the value")
+        #expect(r.header("Expires") == nil)
+        #expect(r.headers.fields.count == 5)
+        var seen: [String] = []
+        r.visitHeaders(named: ["Date", "X-Folded"]) { i, v in seen.append("\(i)=\(v)") }
+        #expect(seen == ["0=Tue, 25 Nov 2025 12:00:00 GMT", "1=one two"])
+    }
+
+    @Test(arguments: [200, 304, 404, 429, 503, 302])
+    func classifyIsTheSameForRawAndParsedHeaders(_ status: Int) {
+        let block = "ETag: \"v2\"\r\nLast-Modified: Tue, 25 Nov 2025 11:00:00 GMT\r\nCache-Control: max-age=900\r\n"
+            + "Date: Tue, 25 Nov 2025 12:00:00 GMT\r\nExpires: Tue, 25 Nov 2025 13:00:00 GMT\r\nRetry-After: 120\r\nLocation: /elsewhere\r\n"
+        let r = raw(status, block)
+        var parsed = r
+        parsed.headers = r.headers  // the same fields, stored instead of raw
+        let previous = Validators(etag: "\"v1\"")
+        let a = FetchOutcome.classify(.success(r), subject: "feed", previous: previous, now: now)
+        let b = FetchOutcome.classify(.success(parsed), subject: "feed", previous: previous, now: now)
+        #expect(a.kind == b.kind && a.validators == b.validators && a.cache == b.cache)
+        #expect(a.retryAfter == b.retryAfter && a.location == b.location && a.message == b.message)
+        if status == 429 || status == 503 { #expect(a.retryAfter == 120) }
+        if status == 200 { #expect(a.validators.etag == "\"v2\"" && a.cacheMaxAge == 900) }
+    }
+}
