@@ -23,6 +23,7 @@ extension DaemonRunner {
         phase = .stopping
         stopReason = reason
         scheduleTimer?.disarm()
+        scheduleArmedFor = nil
         notify("STOPPING=1\n" + SdNotify.statusLine(statusText(now: clock.now())))
         if showProgressLine { logSink.setProgress(nil) }
         let grace = max(0, config.daemon.shutdownGrace)

@@ -77,6 +77,9 @@ public final class DaemonRunner: @unchecked Sendable {
     var lastStatusSentAt = -Double.infinity
     var lastProgressLineAt = -Double.infinity
     var scheduleTimer: WakeTimer?
+    /// When (clock time) `scheduleTimer` is armed to fire; nil when it is
+    /// disarmed or has fired. See `rearm`.
+    var scheduleArmedFor: Double?
     var housekeepingTimer: WakeTimer?
     var watchdogTimer: WakeTimer?
     var stopTimer: WakeTimer?
@@ -219,7 +222,10 @@ public final class DaemonRunner: @unchecked Sendable {
         lastStatusKey = statusKey()
         updateGauges()
 
-        scheduleTimer = timers.makeTimer(name: "schedule", queue: queue) { [unowned self] in tick() }
+        scheduleTimer = timers.makeTimer(name: "schedule", queue: queue) { [unowned self] in
+            scheduleArmedFor = nil  // one-shot: it has fired
+            tick()
+        }
         housekeepingTimer = timers.makeTimer(name: "housekeeping", queue: queue) { [unowned self] in housekeeping() }
         housekeepingTimer?.arm(after: options.housekeepingPeriod)
         if let interval = watchdogInterval, notifier != nil {
@@ -272,13 +278,24 @@ public final class DaemonRunner: @unchecked Sendable {
     }
 
     /// Re-arms the single scheduler timer to the earliest due time.
+    ///
+    /// Every completion ends in a `tick`, and most leave the earliest due time
+    /// where it was: the timer is then left alone. Re-arming a Dispatch
+    /// timer to the same moment is a kernel timer update on Dispatch's manager
+    /// thread; with 10,000 feeds that was hundreds a second and about a tenth
+    /// of the daemon's CPU in an all-304 cycle.
     func rearm() {
         guard let timer = scheduleTimer else { return }
         guard phase == .running, let wake = due.wakeTime else {
             timer.disarm()
+            scheduleArmedFor = nil
             return
         }
-        timer.arm(after: min(max(0, wake - clock.now()), options.maxTimerSleep))
+        let now = clock.now()
+        let target = now + min(max(0, wake - now), options.maxTimerSleep)
+        if let armed = scheduleArmedFor, abs(armed - target) < 0.001 { return }
+        timer.arm(after: target - now)
+        scheduleArmedFor = target
     }
 
     private func startRefresh(_ name: String, now: Double) {

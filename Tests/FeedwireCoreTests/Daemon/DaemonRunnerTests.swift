@@ -17,6 +17,26 @@ import Testing
         #expect(h.logs(containing: "first sync finished: 5 feeds").count == 1)
     }
 
+    @Test func completionsThatLeaveTheNextDueTimeAloneDoNotRearmTheTimer() throws {
+        // 20 refreshes finish one after another; each ends in a tick, but the
+        // earliest due time moves only when a finished feed's next poll is
+        // earlier than every other: the timer is re-armed for those alone.
+        let h = try DaemonHarness(config: testConfig(feeds: 20), responder: { _ in nil })
+        try h.start()
+        h.run(for: 1)
+        #expect(h.refresher.pendingCount == 20)
+        let timer = try #require(h.timers.timer("schedule"))
+        let before = timer.armCount
+        _ = h.refresher.completeAll(with: .notModified())
+        h.timers.settle()
+        #expect(timer.armCount - before < 8, "re-armed \(timer.armCount - before) times for 20 completions")
+        let deadline = try #require(h.timers.deadline("schedule"))
+        #expect(deadline > h.clock.now() + 200, "armed for later (the next poll, or the longest sleep)")
+        h.refresher.setResponder { _ in .notModified() }
+        h.run(for: 3_600)
+        for i in [0, 7, 19] { #expect(h.refresher.callCount("f\(i)") == 5, "still polled every 900 s") }
+    }
+
     @Test func aRestartDoesNotRepollFeedsPolledRecently() throws {
         let clock0 = FakeClock().now()
         var stored: [String: FeedPollState] = [:]
