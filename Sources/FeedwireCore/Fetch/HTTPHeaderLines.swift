@@ -45,63 +45,41 @@ public enum HTTPHeaderLines {
 
     /// One pass over the block: `found(i, value)` for each field whose name
     /// is `names[i]` (case-insensitive), in order, values as `parse` gives
-    /// them. A response's header block is a handful of short lines, so this
-    /// scans bytes directly instead of calling memchr per line.
+    /// them, with a String built only for those.
     public static func visit(named names: [StaticString], in bytes: [UInt8], _ found: (Int, String) -> Void) {
         bytes.withUnsafeBytes { b in
-            let n = b.count
-            var start = 0
-            // Folded continuation lines (RFC 9112 §5.2, obsolete) are rare
-            // enough to take the slow path: parse everything, then match.
-            var folded = false
             var matches: [(Int, Range<Int>)] = []
             matches.reserveCapacity(names.count)
-            while start < n {
-                var end = start
-                while end < n, b[end] != 0x0A { end += 1 }
-                let next = end + 1
-                while end > start, b[end - 1] == 0x0D { end -= 1 }
-                defer { start = next }
-                if end == start { continue }
-                if b[start] == 0x20 || b[start] == 0x09 {
-                    folded = true
+            for line in ByteLines(b) where !line.isEmpty {
+                if b[line.lowerBound] == 0x20 || b[line.lowerBound] == 0x09 {
+                    // A folded continuation line (RFC 9112 §5.2, obsolete) is
+                    // rare enough for the slow path: parse everything, then match.
+                    return visit(named: names, in: parse(b), found)
+                }
+                guard let colon = ByteLines.first(0x3A, in: b, line), colon > line.lowerBound else { continue }
+                let name = UnsafeRawBufferPointer(rebasing: b[line.lowerBound..<colon])
+                for i in names.indices where HTTPHeaders.sameName(name, literal(names[i])) {
+                    matches.append((i, ByteLines.trimmed(b, colon + 1..<line.upperBound)))
                     break
                 }
-                var colon = start
-                while colon < end, b[colon] != 0x3A { colon += 1 }
-                guard colon < end, colon > start else { continue }
-                let length = colon - start
-                for i in names.indices where names[i].utf8CodeUnitCount == length && sameName(b, start..<colon, names[i]) {
-                    matches.append((i, ByteLines.trimmed(b, colon + 1..<end)))
-                    break
-                }
-            }
-            if folded {
-                let fields = parse(b).fields
-                for field in fields {
-                    for i in names.indices where HTTPHeaders.sameName(field.name, "\(names[i])") {
-                        found(i, field.value)
-                        break
-                    }
-                }
-                return
             }
             for (i, range) in matches { found(i, ByteLines.text(b, range)) }
         }
     }
 
-    /// ASCII case-insensitive comparison of a field name with `want`.
-    private static func sameName(_ b: UnsafeRawBufferPointer, _ r: Range<Int>, _ want: StaticString) -> Bool {
-        guard r.count == want.utf8CodeUnitCount else { return false }
-        let w = want.utf8Start
-        var k = 0
-        for i in r {
-            let p = b[i], q = w[k]
-            k += 1
-            if p == q { continue }
-            let l = p | 0x20
-            if l != q | 0x20 || l < 0x61 || l > 0x7A { return false }
+    /// The same over fields already parsed (or built by hand).
+    public static func visit(named names: [StaticString], in headers: HTTPHeaders, _ found: (Int, String) -> Void) {
+        for field in headers.fields {
+            var name = field.name
+            let i = name.withUTF8 { n in
+                names.indices.first { HTTPHeaders.sameName(UnsafeRawBufferPointer(n), literal(names[$0])) }
+            }
+            if let i { found(i, field.value) }
         }
-        return true
+    }
+
+    /// The bytes of a literal (StaticString storage is immortal).
+    private static func literal(_ s: StaticString) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)
     }
 }

@@ -58,17 +58,19 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     static func sameName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
         var a = a, b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                for i in 0..<x.count {
-                    let p = x[i], q = y[i]
-                    if p == q { continue }
-                    let l = p | 0x20
-                    if l != q | 0x20 || l < 0x61 || l > 0x7A { return false }
-                }
-                return true
-            }
+        return a.withUTF8 { x in b.withUTF8 { y in sameName(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) } }
+    }
+
+    /// The same over raw bytes (a received header block).
+    static func sameName(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        guard x.count == y.count else { return false }
+        for i in 0..<x.count {
+            let p = x[i], q = y[i]
+            if p == q { continue }
+            let l = p | 0x20
+            if l != q | 0x20 || l < 0x61 || l > 0x7A { return false }
         }
+        return true
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
@@ -196,12 +198,7 @@ public struct HTTPResponse: Sendable {
     /// an engine response this way parses its header block once.
     public func visitHeaders(named names: [StaticString], _ found: (Int, String) -> Void) {
         if headerBlock.isEmpty {
-            for field in storedHeaders.fields {
-                for i in names.indices where HTTPHeaders.sameName(field.name, "\(names[i])") {
-                    found(i, field.value)
-                    break
-                }
-            }
+            HTTPHeaderLines.visit(named: names, in: storedHeaders, found)
         } else {
             HTTPHeaderLines.visit(named: names, in: headerBlock, found)
         }
